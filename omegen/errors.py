@@ -1,0 +1,115 @@
+"""Diagnostics: the one way every stage reports a problem.
+
+A stage never prints and never raises for a problem in the user's sources; it returns
+`Diagnostic`s. Only the CLI turns them into text and exit codes.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass
+from typing import Iterable
+
+
+class Severity(enum.IntEnum):
+    # Lower value sorts first: errors lead the report.
+    ERROR = 0
+    WARNING = 1
+    INFO = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding, pinned to a place in a source file where there is one."""
+
+    code: str
+    severity: Severity
+    message: str
+    file: str = ""
+    line: int = 0
+    column: int = 0
+    field: str = ""
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.line, self.column, self.severity, self.code, self.message, self.field)
+
+    def as_text(self) -> str:
+        where = self.file or "<omegen>"
+        if self.line:
+            where += f":{self.line}:{self.column or 1}"
+        return f"{where}: {self.severity.label}[{self.code}]: {self.message}"
+
+    def as_github(self) -> str:
+        # GitHub Actions workflow command; severities map onto error/warning/notice.
+        kind = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}[self.severity]
+        props = []
+        if self.file:
+            props.append(f"file={_gh_escape_property(self.file)}")
+        if self.line:
+            props.append(f"line={self.line}")
+            props.append(f"col={self.column or 1}")
+        props.append(f"title={_gh_escape_property(self.code)}")
+        return f"::{kind} {','.join(props)}::{_gh_escape_data(self.message)}"
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "severity": self.severity.label,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "field": self.field,
+        }
+
+
+def _gh_escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_escape_property(text: str) -> str:
+    return _gh_escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def error(code: str, message: str, file: str = "", line: int = 0, column: int = 0, field: str = "") -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, message, file, line, column, field)
+
+
+def warning(code: str, message: str, file: str = "", line: int = 0, column: int = 0, field: str = "") -> Diagnostic:
+    return Diagnostic(code, Severity.WARNING, message, file, line, column, field)
+
+
+def info(code: str, message: str, file: str = "", line: int = 0, column: int = 0, field: str = "") -> Diagnostic:
+    return Diagnostic(code, Severity.INFO, message, file, line, column, field)
+
+
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Sorted and de-duplicated: the same finding reached twice is reported once."""
+    return sorted(set(diagnostics), key=Diagnostic.sort_key)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.severity is Severity.ERROR for d in diagnostics)
+
+
+def promote_warnings(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """`--strict`: every warning becomes an error; info stays info."""
+    return [
+        Diagnostic(d.code, Severity.ERROR, d.message, d.file, d.line, d.column, d.field)
+        if d.severity is Severity.WARNING
+        else d
+        for d in diagnostics
+    ]
+
+
+def format_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str) -> str:
+    ordered = sort_diagnostics(diagnostics)
+    if fmt == "json":
+        return json.dumps([d.as_dict() for d in ordered], indent=2) + "\n"
+    render = Diagnostic.as_github if fmt == "github" else Diagnostic.as_text
+    return "".join(render(d) + "\n" for d in ordered)
