@@ -1,0 +1,64 @@
+"""`omegen runtimes`: every runtime the build would see, as a table."""
+
+from __future__ import annotations
+
+from omegen.api import Runtime, Sources
+
+
+def _shape(runtime: Runtime) -> str:
+    parts = []
+    for component, config in (("engine", runtime.engine), ("decoder", runtime.decoder), ("router", runtime.router)):
+        if not config:
+            continue
+        if config.get("leader") or config.get("worker"):
+            size = (config.get("worker") or {}).get("size", 1)
+            parts.append(f"{component}:LeaderWorkerSet(1+{size})")
+        else:
+            parts.append(f"{component}:Deployment")
+    return " ".join(parts) or "-"
+
+
+def _formats(runtime: Runtime) -> str:
+    out = []
+    for entry in runtime.formats:
+        text = entry.name or "*"
+        if entry.version:
+            text += f"@{entry.version}"
+        if entry.architecture:
+            text += f"/{entry.architecture}"
+        if entry.quantization:
+            text += f"/{entry.quantization}"
+        out.append(text)
+    return ", ".join(out) or "-"
+
+
+def _selection(runtime: Runtime) -> str:
+    if runtime.disabled:
+        return "disabled"
+    auto = [e for e in runtime.formats if e.auto_select]
+    if not auto:
+        return "explicit only"
+    priorities = sorted({e.priority for e in auto if e.priority is not None})
+    return "auto" + (f" p{','.join(map(str, priorities))}" if priorities else "")
+
+
+def runtime_table(sources: Sources) -> str:
+    header = ("NAME", "SCOPE", "SOURCE", "FORMATS/ARCHITECTURES", "SIZE", "PROTOCOLS", "SELECTION", "SHAPE")
+    rows = [header]
+    for key in sorted(sources.runtimes, key=lambda k: (k[0] != "ServingRuntime", k[1] or "", k[2])):
+        runtime = sources.runtimes[key]
+        scope = f"ns/{runtime.namespace}" if runtime.namespace else "cluster"
+        rows.append(
+            (
+                runtime.name,
+                scope,
+                "builtin" if runtime.builtin else runtime.origin.file,
+                _formats(runtime),
+                runtime.size_range.text() if runtime.size_range else "-",
+                ",".join(runtime.protocol_versions) or "-",
+                _selection(runtime),
+                _shape(runtime),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n" for row in rows)

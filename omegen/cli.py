@@ -1,0 +1,222 @@
+"""The command line. The only module that knows about click, stdout/stderr and exit codes.
+
+Exit codes: 0 success (warnings allowed), 1 the sources have errors, 2 usage error, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from omegen import __version__
+from omegen.errors import Diagnostic, error, format_diagnostics, has_errors, promote_warnings, sort_diagnostics
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+_src_argument = click.argument(
+    "src", required=False, default=".", type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+_builtin_option = click.option(
+    "--no-builtin-runtimes", "no_builtin", is_flag=True, default=None, help="Do not load the built-in runtime and model catalog."
+)
+_strict_option = click.option("--strict", is_flag=True, default=None, help="Treat warnings and ambiguous selections as errors.")
+_format_option = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True, help="Diagnostics format (stderr)."
+)
+
+
+def _builtin(no_builtin: Optional[bool]) -> Optional[bool]:
+    return False if no_builtin else None
+
+
+def _report(diagnostics, fmt: str = "text") -> None:
+    text = format_diagnostics(diagnostics, fmt)
+    if text:
+        sys.stderr.write(text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="omegen")
+def cli() -> None:
+    """Compile OME model-serving sources into plain, fully resolved Kubernetes YAML."""
+
+
+@cli.command()
+@_src_argument
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), help="Write an output tree here instead of stdout.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when OUT is not up to date.")
+@_strict_option
+@_builtin_option
+@_format_option
+def build(src: Path, out: Optional[Path], check: bool, strict, no_builtin, fmt: str) -> None:
+    """Compile SRC (default: the current directory) to Kubernetes YAML."""
+    from omegen import emit, pipeline
+
+    if check and out is None:
+        raise click.UsageError("--check needs -o/--out: the output tree to compare with")
+    result = pipeline.build(src, builtin=_builtin(no_builtin), strict=strict, skip=[out] if out else [])
+    diagnostics = list(result.diagnostics)
+    if not result.ok:
+        _report(diagnostics, fmt)
+        sys.exit(EXIT_ERRORS)
+    if out is None:
+        _report(diagnostics, fmt)
+        sys.stdout.write(emit.stream(result.objects))
+        return
+    plan = emit.plan_tree(result.objects)
+    changes = emit.diff_tree(out, plan)
+    for rel in changes.foreign:
+        diagnostics.append(
+            error("output-conflict", f"{out / rel} exists and was not written by omegen; move it away or choose another -o", str(out / rel))
+        )
+    if check:
+        for rel in changes.write:
+            diagnostics.append(error("stale-output", f"{out / rel} is not up to date; run omegen build -o {out}", str(out / rel)))
+        for rel in changes.remove:
+            diagnostics.append(error("stale-output", f"{out / rel} belongs to no service any more; run omegen build -o {out}", str(out / rel)))
+    _report(diagnostics, fmt)
+    if has_errors(diagnostics):
+        sys.exit(EXIT_ERRORS)
+    if not check:
+        emit.write_tree(out, plan, changes)
+
+
+@cli.command()
+@click.argument("isvc")
+@_src_argument
+@click.option("-n", "--namespace", help="Namespace of the InferenceService (needed when the name is not unique).")
+@click.option("-o", "--output", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_strict_option
+@_builtin_option
+def explain(isvc: str, src: Path, namespace: Optional[str], output: str, strict, no_builtin) -> None:
+    """Show which runtime serves ISVC, every candidate's verdict, and the rule that decided."""
+    from omegen import explain as explaining
+    from omegen import pipeline
+
+    resolution, matches, diagnostics = pipeline.resolve_one(src, isvc, namespace, builtin=_builtin(no_builtin), strict=strict)
+    if resolution is None:
+        where = f" in namespace {namespace!r}" if namespace else ""
+        if matches:
+            options = ", ".join(f"{ns}/{name}" for ns, name in matches)
+            message = f"InferenceService {isvc!r} exists in several namespaces ({options}); choose one with -n"
+        else:
+            message = f"no InferenceService named {isvc!r}{where} under {src}"
+        _report(list(diagnostics) + [error("service-not-found", message)])
+        sys.exit(EXIT_ERRORS)
+    own = list(resolution.diagnostics)  # resolve() already applied --strict / omegen.yaml strict
+    if output == "json":
+        payload = explaining.explain_json(resolution)
+        sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
+    else:
+        sys.stdout.write(explaining.explain_text(resolution))
+    load_errors = [d for d in diagnostics if d.file in {resolution.service.origin.file}]
+    _report(load_errors + own)
+    sys.exit(EXIT_ERRORS if has_errors(own) else EXIT_OK)
+
+
+@cli.command(name="validate")
+@_src_argument
+@click.option(
+    "--kubeconform",
+    "kubeconform",
+    is_flag=False,
+    flag_value="kubeconform",
+    default=None,
+    metavar="[PATH]",
+    help="Also run kubeconform (from PATH, or the given executable) on the rendered output.",
+)
+@_strict_option
+@_builtin_option
+@_format_option
+def validate_command(src: Path, kubeconform: Optional[str], strict, no_builtin, fmt: str) -> None:
+    """Load, resolve, render and validate SRC without writing anything."""
+    from omegen import emit, pipeline
+
+    result = pipeline.build(src, builtin=_builtin(no_builtin), strict=strict)
+    diagnostics = list(result.diagnostics)
+    if kubeconform is not None and result.objects:
+        diagnostics.extend(_run_kubeconform(kubeconform, emit.stream(result.objects), result.sources.config.kubernetes_version))
+        if result.sources.config.strict:
+            diagnostics = promote_warnings(diagnostics)
+    _report(sort_diagnostics(diagnostics), fmt)
+    sys.exit(EXIT_ERRORS if has_errors(diagnostics) else EXIT_OK)
+
+
+def _run_kubeconform(executable: str, stream: str, kubernetes_version: str) -> list[Diagnostic]:
+    import tempfile
+
+    from omegen import kubeconform as kc
+
+    found = shutil.which(executable)
+    if found is None:
+        return [error("kubeconform", f"kubeconform not found: {executable!r} is not an executable on PATH")]
+    with tempfile.TemporaryDirectory(prefix="omegen-schemas-") as schema_dir:
+        kc.export_schemas(Path(schema_dir))
+        return kc.run_kubeconform(stream, found, kubernetes_version, Path(schema_dir))
+
+
+@cli.command()
+@_src_argument
+@_builtin_option
+def runtimes(src: Path, no_builtin) -> None:
+    """List every runtime (built-in and SRC's) as a table."""
+    from omegen import catalog, pipeline
+
+    sources, diagnostics = pipeline.load(src, builtin=_builtin(no_builtin))
+    sys.stdout.write(catalog.runtime_table(sources))
+    _report([d for d in diagnostics if d.severity.label != "info"])
+    sys.exit(EXIT_ERRORS if has_errors(diagnostics) else EXIT_OK)
+
+
+@cli.group()
+def schemas() -> None:
+    """omegen's own JSON Schemas."""
+
+
+@schemas.command(name="export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def schemas_export(directory: Path) -> None:
+    """Write the schemas in kubeconform's -schema-location layout under DIRECTORY."""
+    from omegen import kubeconform as kc
+
+    for path in kc.export_schemas(directory):
+        click.echo(str(path))
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Entry point: maps every outcome onto the documented exit codes; no traceback reaches a user."""
+    try:
+        cli.main(args=argv, prog_name="omegen", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Abort:
+        sys.stderr.write("omegen: aborted\n")
+        sys.exit(EXIT_ERRORS)
+    except BrokenPipeError:
+        sys.exit(EXIT_OK)
+    except KeyboardInterrupt:
+        sys.stderr.write("omegen: interrupted\n")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        sys.stderr.write(
+            f"omegen: internal error ({type(exc).__name__}: {exc}); this is a bug in omegen, please report it with the command you ran\n"
+        )
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_OK)
+
+
+if __name__ == "__main__":
+    main()

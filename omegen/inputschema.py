@@ -1,0 +1,156 @@
+"""Input schemas: check an ome.io source document against its strict JSON Schema.
+
+The schemas (`schemas/ome/<Kind>.json`) accept both dialects (seed and OME) and are strict about
+ome.io structure: unknown keys and wrong types are reported here, at the field, before `load`
+normalizes anything. Kubernetes-shaped values (containers, volumes, affinity, ...) are only
+type-checked; the Kubernetes schemas validate them on the rendered output.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import functools
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+
+from omegen import api
+from omegen.errors import Diagnostic, error
+from omegen.resources import data_dir
+from omegen.yamlio import Document, format_path
+
+UNKNOWN_FIELD = "unknown-field"
+INVALID_FIELD = "invalid-field"
+
+_MAX_SHOWN = 40  # characters of a bad string value quoted in a message
+
+# YAML's integer is Python's int; JSON Schema would also accept 1.0 and True would never pass,
+# but a float where Kubernetes wants an int32 is a mistake worth naming, so integer means int.
+_TYPE_CHECKER = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+    "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
+)
+_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=_TYPE_CHECKER)
+
+
+def schema_file(kind: str) -> Path:
+    """The schema of an ome.io kind, inside the installed package or the checkout."""
+    if kind not in api.KINDS:
+        raise ValueError(f"no input schema for kind {kind!r}")
+    return data_dir("schemas") / "ome" / f"{kind}.json"
+
+
+@functools.cache
+def load_schema(kind: str) -> dict:
+    return json.loads(schema_file(kind).read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _validator(kind: str) -> jsonschema.protocols.Validator:
+    # Compiled once per kind: the checks run for every source document.
+    return _Validator(load_schema(kind))
+
+
+def check_document(kind: str, doc: Document, file: str) -> list[Diagnostic]:
+    """Every schema violation in `doc` as a positioned diagnostic, one per field, sorted."""
+    validator = _validator(kind)
+    try:
+        instance = _as_json(doc.data)
+        errors = list(validator.iter_errors(instance))
+    except RecursionError:
+        return [error("yaml-limit", "document is nested too deeply", file, doc.line, doc.column)]
+
+    best: dict[str, tuple[int, Diagnostic]] = {}
+    for err in errors:
+        for rank, path, code, message in _explain(err):
+            field = format_path(path)
+            line, column = doc.mark(path)
+            found = error(code, message, file, line, column, field)
+            # One diagnostic per field: a wrong type also fails the enum, report the type.
+            if field not in best or (rank, found.message) < (best[field][0], best[field][1].message):
+                best[field] = (rank, found)
+    return sorted((d for _, d in best.values()), key=lambda d: (d.line, d.column, d.field, d.message))
+
+
+def _explain(err: ValidationError) -> Iterator[tuple[int, tuple, str, str]]:
+    """(rank, field path, code, message) for one jsonschema error; lower rank is more telling."""
+    path = tuple(err.absolute_path)
+    where = format_path(path) or "document"
+    kind, expected, value = err.validator, err.validator_value, err.instance
+
+    if kind == "additionalProperties" and expected is False and isinstance(value, dict):
+        known = list(err.schema.get("properties", {}))
+        for key in sorted(set(value) - set(known), key=str):
+            full = format_path(path + (key,))
+            message = f'unknown field "{key}" at {full}'
+            close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.75)
+            if close:
+                message += f' (did you mean "{close[0]}"?)'
+            yield 0, path + (key,), UNKNOWN_FIELD, message
+    elif kind == "required":
+        for name in expected:
+            if isinstance(value, dict) and name not in value:
+                yield 2, path + (name,), INVALID_FIELD, f"{format_path(path + (name,))}: missing required field"
+    elif kind == "type":
+        types = " or ".join([expected] if isinstance(expected, str) else expected)
+        yield 0, path, INVALID_FIELD, f"{where}: expected {types}, got {_describe(value)}"
+    elif kind == "enum":
+        choices = ", ".join(str(choice) for choice in expected)
+        yield 1, path, INVALID_FIELD, f"{where}: expected one of {choices}, got {_describe(value)}"
+    elif kind == "const":
+        yield 1, path, INVALID_FIELD, f"{where}: expected {json.dumps(expected)}, got {_describe(value)}"
+    elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        op = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[kind]
+        noun = err.schema.get("type", "a value")
+        yield 3, path, INVALID_FIELD, f"{where}: expected {noun} {op} {expected}, got {value}"
+    elif kind == "minLength" and expected == 1:
+        yield 3, path, INVALID_FIELD, f"{where}: expected a non-empty string"
+    elif err.context:
+        # anyOf/oneOf: the branch jsonschema judges closest says the most.
+        yield from _explain(best_match(err.context))
+    else:
+        yield 4, path, INVALID_FIELD, f"{where}: {err.message.splitlines()[0]}"
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"integer {value}"
+    if isinstance(value, float):
+        return f"number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= _MAX_SHOWN else value[: _MAX_SHOWN - 3] + "..."
+        return f"string {json.dumps(shown)}"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return type(value).__name__
+
+
+def _as_json(value: Any) -> Any:
+    """The document as Kubernetes sees it after YAML → JSON: timestamps and non-string keys become
+    strings (an unquoted `creationTimestamp: 2024-05-01T10:00:00Z` is a datetime to PyYAML)."""
+    if isinstance(value, dict):
+        return {_key(k): _as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    if isinstance(value, datetime.datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool) or key is None:
+        return json.dumps(key)
+    return str(key)
