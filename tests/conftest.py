@@ -1,0 +1,36 @@
+"""Shared test helpers. Tests that read ../shared skip cleanly when it is absent."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+UPSTREAM_OME = SHARED / "upstream" / "ome" / "config"
+
+
+def write_tree(root: Path, files: dict) -> Path:
+    """Create `files` (relative path → text, dedented) under `root`; returns root."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def tree(tmp_path):
+    def make(files: dict) -> Path:
+        return write_tree(tmp_path / "src", files)
+
+    return make
+
+
+@pytest.fixture
+def upstream():
+    if not UPSTREAM_OME.is_dir():
+        pytest.skip("../shared/upstream is not present")
+    return UPSTREAM_OME
