@@ -95,7 +95,7 @@ def _explain(err: ValidationError) -> Iterator[tuple[int, tuple, str, str]]:
             if isinstance(value, dict) and name not in value:
                 yield 2, path + (name,), INVALID_FIELD, f"{format_path(path + (name,))}: missing required field"
     elif kind == "type":
-        types = " or ".join([expected] if isinstance(expected, str) else expected)
+        types = " or ".join(_as_list(expected))
         yield 0, path, INVALID_FIELD, f"{where}: expected {types}, got {_describe(value)}"
     elif kind == "enum":
         choices = ", ".join(str(choice) for choice in expected)
@@ -109,10 +109,21 @@ def _explain(err: ValidationError) -> Iterator[tuple[int, tuple, str, str]]:
     elif kind == "minLength" and expected == 1:
         yield 3, path, INVALID_FIELD, f"{where}: expected a non-empty string"
     elif err.context:
-        # anyOf/oneOf: the branch jsonschema judges closest says the most.
-        yield from _explain(best_match(err.context))
+        # anyOf/oneOf: a branch the value has the wrong type for says little; explain the closest
+        # of the others, or, when no branch has the right type, list the types.
+        wrong_type = {e.relative_schema_path[0] for e in err.context if e.validator == "type" and not e.path}
+        others = [e for e in err.context if e.relative_schema_path[0] not in wrong_type]
+        if others:
+            yield from _explain(best_match(others))
+        else:
+            types = sorted({t for e in err.context if e.validator == "type" for t in _as_list(e.validator_value)})
+            yield 0, path, INVALID_FIELD, f"{where}: expected {' or '.join(types)}, got {_describe(value)}"
     else:
         yield 4, path, INVALID_FIELD, f"{where}: {err.message.splitlines()[0]}"
+
+
+def _as_list(value: Any) -> list:
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _describe(value: Any) -> str:

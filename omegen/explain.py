@@ -1,0 +1,118 @@
+"""`omegen explain`: a Resolution as JSON (design.md section 5) or as a readable report."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from omegen.api import Model, Resolution, Verdict
+from omegen.errors import sort_diagnostics
+
+# How each deciding rule reads in the text report.
+_DECIDED_BY_TEXT = {
+    "explicit": "named in spec.runtime.name",
+    "only-candidate": "the only eligible runtime",
+    "scope": "scope (a ServingRuntime in the service's namespace beats ClusterServingRuntimes)",
+    "priority": "priority (higher first; set beats unset)",
+    "size": "size fit (a range containing the model size beats none; the narrowest range wins)",
+    "creationTimestamp": "creationTimestamp, newest first (ambiguous: the runtimes tie on scope, priority and size)",
+    "name": "name, ascending (ambiguous: the runtimes tie on scope, priority and size)",
+}
+
+
+def explain_json(resolution: Resolution) -> dict:
+    """`{"inferenceService", "selected", "candidates", "diagnostics"}` exactly as design.md section 5."""
+    selected = None
+    if resolution.runtime is not None:
+        selected = {"name": resolution.runtime.name, "kind": resolution.runtime.kind}
+    return {
+        "inferenceService": {"name": resolution.service.name, "namespace": resolution.service.namespace},
+        "selected": selected,
+        "candidates": [
+            {
+                "name": v.runtime.name,
+                "kind": v.runtime.kind,
+                "eligible": v.eligible,
+                "rank": v.rank,
+                "reasons": list(v.reasons),
+            }
+            for v in resolution.candidates
+        ],
+        "diagnostics": [d.as_dict() for d in sort_diagnostics(resolution.diagnostics)],
+    }
+
+
+def _or_dash(value: Optional[str]) -> str:
+    return value if value else "-"
+
+
+def _model_facts(resolution: Resolution) -> list[str]:
+    service = resolution.service
+    model: Optional[Model] = resolution.model
+    lines = [f"InferenceService {service.namespace}/{service.name}"]
+    if model is None:
+        lines.append(f"Model {service.model_name or '-'} (not found)")
+    else:
+        where = model.origin.file + (f":{model.origin.line}" if model.origin.line else "")
+        name = model.name if model.namespace is None else f"{model.namespace}/{model.name}"
+        lines.append(f"Model {model.kind} {name} ({where})")
+        facts = [
+            ("format", _or_dash(model.format_name)),
+            ("version", _or_dash(model.format_version)),
+            ("architecture", _or_dash(model.architecture)),
+            ("type", _or_dash(model.model_type)),
+            ("quantization", _or_dash(model.quantization)),
+            ("framework", " ".join(x for x in (model.framework, model.framework_version) if x) or "-"),
+            ("size", model.size.text if model.size else "-"),
+        ]
+        lines += [f"  {label:<13}{value}" for label, value in facts]
+    lines.append(f"  {'protocol':<13}{_or_dash(service.protocol_version)}")
+    if service.runtime_name:
+        lines.append(f"  {'runtime':<13}{service.runtime_name} (named in spec.runtime.name)")
+    return lines
+
+
+def _verdict_text(v: Verdict, resolution: Resolution) -> str:
+    if not v.eligible:
+        return "ineligible"
+    if resolution.runtime is not None and v.runtime == resolution.runtime:
+        return "selected"
+    return "eligible"
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    out = []
+    for row in rows:
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])] + [row[-1]]
+        out.append("  ".join(cells).rstrip())
+    return out
+
+
+def explain_text(resolution: Resolution, include_diagnostics: bool = True) -> str:
+    """The model's facts, an aligned RANK / RUNTIME / KIND / VERDICT / REASON table, the winner and
+    the rule that decided it."""
+    lines = _model_facts(resolution)
+    lines.append("")
+    if resolution.candidates:
+        rows = [("RANK", "RUNTIME", "KIND", "VERDICT", "REASON")]
+        for v in resolution.candidates:
+            name = v.runtime.name if v.runtime.namespace is None else f"{v.runtime.namespace}/{v.runtime.name}"
+            rows.append(
+                (str(v.rank) if v.rank is not None else "-", name, v.runtime.kind, _verdict_text(v, resolution),
+                 "; ".join(v.reasons))
+            )
+        lines += _table(rows)
+    else:
+        lines.append("No runtime was considered.")
+    lines.append("")
+    if resolution.runtime is not None:
+        lines.append(f"Selected: {resolution.runtime.name} ({resolution.runtime.kind})")
+        rule = resolution.decided_by or "-"
+        lines.append(f"Decided by: {rule}: {_DECIDED_BY_TEXT.get(rule, rule)}")
+    else:
+        lines.append("Selected: none")
+    if include_diagnostics and resolution.diagnostics:
+        lines.append("")
+        lines.append("Diagnostics:")
+        lines += [f"  {d.as_text()}" for d in sort_diagnostics(resolution.diagnostics)]
+    return "\n".join(lines) + "\n"
