@@ -9,13 +9,13 @@ from omegen.errors import sort_diagnostics
 
 # How each deciding rule reads in the text report.
 _DECIDED_BY_TEXT = {
-    "explicit": "named in spec.runtime.name",
-    "only-candidate": "the only eligible runtime",
-    "scope": "scope (a ServingRuntime in the service's namespace beats ClusterServingRuntimes)",
-    "priority": "priority (higher first; set beats unset)",
-    "size": "size fit (a range containing the model size beats none; the narrowest range wins)",
-    "creationTimestamp": "creationTimestamp, newest first (ambiguous: the runtimes tie on scope, priority and size)",
-    "name": "name, ascending (ambiguous: the runtimes tie on scope, priority and size)",
+    "explicit": "the service names it in spec.runtime.name",
+    "only-candidate": "it is the only eligible runtime",
+    "scope": "a ServingRuntime in the service's namespace beats ClusterServingRuntimes",
+    "priority": "the higher priority wins; a set priority beats an unset one",
+    "size": "a range containing the model size beats no range; the narrowest range wins",
+    "creationTimestamp": "newest first; ambiguous: the runtimes tie on scope, priority and size fit",
+    "name": "ascending; ambiguous: the runtimes tie on scope, priority and size fit",
 }
 
 
@@ -64,10 +64,10 @@ def _model_facts(resolution: Resolution) -> list[str]:
             ("framework", " ".join(x for x in (model.framework, model.framework_version) if x) or "-"),
             ("size", model.size.text if model.size else "-"),
         ]
-        lines += [f"  {label:<13}{value}" for label, value in facts]
-    lines.append(f"  {'protocol':<13}{_or_dash(service.protocol_version)}")
+        lines += [f"  {label:<14}{value}" for label, value in facts]
+    lines.append(f"  {'protocol':<14}{_or_dash(service.protocol_version)}")
     if service.runtime_name:
-        lines.append(f"  {'runtime':<13}{service.runtime_name} (named in spec.runtime.name)")
+        lines.append(f"  {'runtime':<14}{service.runtime_name} (named in spec.runtime.name)")
     return lines
 
 
@@ -108,7 +108,7 @@ def explain_text(resolution: Resolution, include_diagnostics: bool = True) -> st
     if resolution.runtime is not None:
         lines.append(f"Selected: {resolution.runtime.name} ({resolution.runtime.kind})")
         rule = resolution.decided_by or "-"
-        lines.append(f"Decided by: {rule}: {_DECIDED_BY_TEXT.get(rule, rule)}")
+        lines.append(f"Decided by: {rule} ({_DECIDED_BY_TEXT.get(rule, rule)})")
     else:
         lines.append("Selected: none")
     if include_diagnostics and resolution.diagnostics:

@@ -104,7 +104,7 @@ def _explain(err: ValidationError) -> Iterator[tuple[int, tuple, str, str]]:
         yield 1, path, INVALID_FIELD, f"{where}: expected {json.dumps(expected)}, got {_describe(value)}"
     elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         op = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[kind]
-        noun = err.schema.get("type", "a value")
+        noun = " or ".join(_as_list(err.schema.get("type", "a value")))
         yield 3, path, INVALID_FIELD, f"{where}: expected {noun} {op} {expected}, got {value}"
     elif kind == "minLength" and expected == 1:
         yield 3, path, INVALID_FIELD, f"{where}: expected a non-empty string"

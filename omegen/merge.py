@@ -184,7 +184,11 @@ def _hashable(value: Any) -> Any:
 def _clean(value: Any) -> Any:
     """A deep copy of patch-only content with directives and null map values removed."""
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items() if k != PATCH_DIRECTIVE and v is not None}
+        return {
+            k: _clean(v)
+            for k, v in value.items()
+            if k != PATCH_DIRECTIVE and v is not None and not (isinstance(v, dict) and v.get(PATCH_DIRECTIVE) == "delete")
+        }
     if isinstance(value, list):
         return _clean_list(value)
     return value

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -483,9 +482,6 @@ def test_shared_definitions_do_not_drift():
 
 # --- OME's own files ----------------------------------------------------------------------------
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-UPSTREAM = SHARED / "upstream" / "ome" / "config"
-
 # The two upstream samples that are not valid InferenceServices (OME's CRD would prune their unknown
 # fields and reject them for lacking spec.model.name): an older draft of the API.
 UPSTREAM_INVALID = {
@@ -504,13 +500,12 @@ UPSTREAM_INVALID = {
 }
 
 
-def test_upstream_ome_documents():
-    if not UPSTREAM.is_dir():
-        pytest.skip(f"{UPSTREAM} is absent")
+def test_upstream_ome_documents(upstream):
+    # `upstream` (conftest.py) is ../shared/upstream/ome/config beside the checkout; skipped when absent.
     counts = {kind: [0, 0] for kind in api.KINDS}  # kind → [documents, valid]
     failures: dict[str, list[str]] = {}
-    for path in sorted(UPSTREAM.rglob("*.y*ml")):
-        rel = path.relative_to(UPSTREAM).as_posix()
+    for path in sorted(upstream.rglob("*.y*ml")):
+        rel = path.relative_to(upstream).as_posix()
         if rel.startswith("crd/"):
             continue
         for doc in load_documents(path.read_text(encoding="utf-8")):

@@ -1,0 +1,367 @@
+"""JSON Schemas of the objects omegen emits, compiled once and cached.
+
+Core kinds (Deployment, Service, HorizontalPodAutoscaler, ...) come from the strict Kubernetes JSON
+Schemas bundled by the PyPI package `kubernetes-validate` (`v<X.Y.Z>-local-strict/<kind>-<group>-<version>.json`
+plus a shared `_definitions.json`). We read those files ourselves and never call its per-object
+`validate()`, which re-reads 1.4 MB of definitions and rebuilds a validator on every call.
+
+Custom resources (LeaderWorkerSet) come from omegen's own `schemas/<group>/<kind>_<version>.json`
+(derived from the upstream CRD by `tools/derive_lws_schema.py`). A CRD schema describes ObjectMeta as
+a bare `type: object` and carries its own, older copy of PodTemplateSpec; before compiling we point
+both at the core definitions of the configured Kubernetes version, so a LeaderWorkerSet's pod
+templates are checked exactly as strictly as a Deployment's.
+
+Every schema is made standalone (the core `$defs` embedded, references rewritten to `#/$defs/...`) and
+compiled with `jsonschema-rs`; the pure-Python `jsonschema` is the fallback when the Rust wheel is not
+available. Validators are cached per (Kubernetes minor version, apiVersion, kind, backend).
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import functools
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Callable, Optional
+
+from omegen.resources import data_dir
+
+try:  # pragma: no cover - exercised by whichever backend is installed
+    import jsonschema_rs as _rs
+except ImportError:  # pragma: no cover
+    _rs = None
+
+RS = "jsonschema-rs"
+PY = "jsonschema"
+DEFAULT_BACKEND = RS if _rs is not None else PY
+
+DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+_DEFS_URI = "/api/_definitions.json#"
+OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+POD_TEMPLATE_SPEC = "io.k8s.api.core.v1.PodTemplateSpec"
+PERSISTENT_VOLUME_CLAIM = "io.k8s.api.core.v1.PersistentVolumeClaim"
+
+# Parts of a CRD schema that are core Kubernetes types: replaced by a reference to the core
+# definition of the configured version. The root `metadata` of every CRD is added below.
+_CRD_CORE_TYPES: dict[tuple[str, str, str], tuple[tuple[tuple, str], ...]] = {
+    ("leaderworkerset.x-k8s.io", "leaderworkerset", "v1"): (
+        (("properties", "spec", "properties", "leaderWorkerTemplate", "properties", "leaderTemplate"), POD_TEMPLATE_SPEC),
+        (("properties", "spec", "properties", "leaderWorkerTemplate", "properties", "workerTemplate"), POD_TEMPLATE_SPEC),
+        (
+            ("properties", "spec", "properties", "leaderWorkerTemplate", "properties", "volumeClaimTemplates", "items"),
+            PERSISTENT_VOLUME_CLAIM,
+        ),
+    ),
+}
+
+_SAFE_GROUP = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+_SAFE_VERSION = re.compile(r"^v[0-9]+[a-z0-9]*$")
+_SAFE_KIND = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.(\d+)-local-strict$")
+_VERSION_TEXT = re.compile(r"^v?(\d+)\.(\d+)(?:\.\d+)?$")
+
+
+class UnsupportedVersion(ValueError):
+    """A Kubernetes version whose schemas are not bundled."""
+
+
+@dataclass(frozen=True)
+class SchemaIssue:
+    """One schema violation: where in the object (a path of keys and indices) and what is wrong."""
+
+    path: tuple
+    message: str
+
+
+# --- Kubernetes versions -------------------------------------------------------------------------
+
+
+def _bundle_root():
+    return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
+
+
+@functools.lru_cache(maxsize=None)
+def _bundled_dirs() -> dict[str, str]:
+    """`{"1.33": "v1.33.0-local-strict", ...}`: the newest patch directory of every bundled minor."""
+    found: dict[str, tuple] = {}
+    for entry in _bundle_root().iterdir():
+        match = _VERSION_DIR.match(entry.name)
+        if not match:
+            continue
+        major, minor, patch = (int(x) for x in match.groups())
+        key = f"{major}.{minor}"
+        if key not in found or patch > found[key][0]:
+            found[key] = (patch, entry.name)
+    return {key: found[key][1] for key in found}
+
+
+def supported_versions() -> tuple[str, ...]:
+    """The Kubernetes minor versions whose schemas are available, oldest first (`("1.25", ..., "1.37")`)."""
+    return tuple(sorted(_bundled_dirs(), key=lambda v: tuple(int(x) for x in v.split("."))))
+
+
+def normalize_version(text: str) -> str:
+    """`"1.33"`, `"v1.33"`, `"1.33.2"` → `"1.33"`; raises `UnsupportedVersion` for anything not bundled."""
+    match = _VERSION_TEXT.match(str(text).strip())
+    versions = supported_versions()
+    span = f"{versions[0]}–{versions[-1]}" if versions else "none"
+    if not match:
+        raise UnsupportedVersion(f"Kubernetes version {text!r} is not a version like 1.33 (supported: {span})")
+    version = f"{int(match.group(1))}.{int(match.group(2))}"
+    if version not in _bundled_dirs():
+        raise UnsupportedVersion(
+            f"Kubernetes version {version} is not supported: schemas are bundled for {span} "
+            "(a newer kubernetes-validate release adds newer versions)"
+        )
+    return version
+
+
+# --- loading ---------------------------------------------------------------------------------------
+
+
+def _read_json(traversable) -> Any:
+    return json.loads(traversable.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=None)
+def _definitions(version: str) -> dict:
+    """The `$defs` of `_definitions.json` for one version (shared, never mutated)."""
+    return _read_json(_bundle_root().joinpath(_bundled_dirs()[version], "_definitions.json"))["$defs"]
+
+
+def _split_api_version(api_version: str) -> tuple[str, str]:
+    group, _, version = api_version.rpartition("/")
+    return group, version
+
+
+def _core_file_name(api_version: str, kind: str) -> str:
+    # kubernetes-validate's naming: rbac.authorization.k8s.io/v1 → rbac-v1; core v1 → v1.
+    group, version = _split_api_version(api_version)
+    prefix = f"{group.split('.')[0]}-" if group else ""
+    return f"{kind.lower()}-{prefix}{version}.json"
+
+
+def _rewrite_refs(node: Any) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith(_DEFS_URI):
+                value = "#" + value[len(_DEFS_URI) :]
+            out[key] = _rewrite_refs(value)
+        return out
+    if isinstance(node, list):
+        return [_rewrite_refs(item) for item in node]
+    return node
+
+
+def _crd_schema_path(api_version: str, kind: str):
+    group, version = _split_api_version(api_version)
+    if not group:
+        return None
+    path = data_dir("schemas") / group / f"{kind.lower()}_{version}.json"
+    return path if path.is_file() else None
+
+
+@functools.lru_cache(maxsize=None)
+def _crd_schema_text(api_version: str, kind: str) -> Optional[str]:
+    path = _crd_schema_path(api_version, kind)
+    return path.read_text(encoding="utf-8") if path else None
+
+
+def _set_at(schema: dict, path: tuple, value: dict) -> None:
+    node = schema
+    for key in path[:-1]:
+        node = node[key]
+    description = node[path[-1]].get("description") if isinstance(node.get(path[-1]), dict) else None
+    node[path[-1]] = dict(value, description=description) if description else value
+
+
+def schema_for(api_version: str, kind: str, kubernetes_version: str) -> Optional[dict]:
+    """The standalone strict schema of a kind (a fresh dict; `$defs` shared), or None when there is none."""
+    version = normalize_version(kubernetes_version)
+    group, api_ver = _split_api_version(str(api_version))
+    if not (_SAFE_KIND.match(str(kind)) and _SAFE_VERSION.match(api_ver) and (not group or _SAFE_GROUP.match(group))):
+        return None  # never turn an odd apiVersion/kind into a file path
+    defs = _definitions(version)
+    text = _crd_schema_text(api_version, kind)
+    if text is None:
+        core = _bundle_root().joinpath(_bundled_dirs()[version], _core_file_name(api_version, kind))
+        if not core.is_file():
+            return None
+        schema = _rewrite_refs(_read_json(core))
+        schema.pop("$id", None)
+        # The bundle names files by the first label of the group only: check the whole apiVersion.
+        expected = schema.get("properties", {}).get("apiVersion", {}).get("enum")
+        if expected and api_version not in expected:
+            return None
+    else:
+        schema = json.loads(text)
+        group, crd_version = _split_api_version(api_version)
+        replacements = ((("properties", "metadata"), OBJECT_META),) + _CRD_CORE_TYPES.get(
+            (group, kind.lower(), crd_version), ()
+        )
+        for path, definition in replacements:
+            try:
+                _set_at(schema, path, {"$ref": f"#/$defs/{definition}"})
+            except (KeyError, TypeError):
+                pass  # an older CRD without that field
+        schema["properties"].setdefault("apiVersion", {})["enum"] = [api_version]
+        schema["properties"].setdefault("kind", {})["enum"] = [kind]
+    schema["$schema"] = DRAFT_2020_12
+    schema["$defs"] = defs
+    return schema
+
+
+# --- validators ------------------------------------------------------------------------------------
+
+
+class Checker:
+    """A compiled schema: `check(obj)` returns the issues, `[]` when the object is valid."""
+
+    def __init__(self, schema: dict, backend: str):
+        self.schema = schema
+        self.backend = backend
+        if backend == RS:
+            if _rs is None:
+                raise RuntimeError("jsonschema-rs is not installed")
+            self._validator = _rs.validator_for(schema)
+            self.check = self._check_rs
+        elif backend == PY:
+            import jsonschema
+
+            cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+            self._validator = cls(schema)
+            self.check = self._check_py
+        else:
+            raise ValueError(f"unknown schema backend {backend!r}")
+
+    check: Callable[[Any], list]
+
+    def _check_rs(self, obj: Any) -> list[SchemaIssue]:
+        if self._validator.is_valid(obj):
+            return []
+        issues = []
+        for err in self._validator.iter_errors(obj):
+            schema_path = tuple(err.schema_path)
+            keyword = schema_path[-1] if schema_path else ""
+            parent = _navigate(self.schema, schema_path[:-1])
+            issues.extend(_explain(tuple(err.instance_path), keyword, parent, err.instance, err.message))
+        return _unique(issues)
+
+    def _check_py(self, obj: Any) -> list[SchemaIssue]:
+        if self._validator.is_valid(obj):
+            return []
+        issues = []
+        for err in self._validator.iter_errors(obj):
+            issues.extend(_explain(tuple(err.absolute_path), err.validator, err.schema, err.instance, err.message))
+        return _unique(issues)
+
+
+@functools.lru_cache(maxsize=None)
+def checker(api_version: str, kind: str, kubernetes_version: str, backend: str = DEFAULT_BACKEND) -> Optional[Checker]:
+    """The cached compiled validator of a kind, or None when no schema exists for it."""
+    schema = schema_for(api_version, kind, normalize_version(kubernetes_version))
+    if schema is None:
+        return None
+    return Checker(schema, backend)
+
+
+# --- turning a library's error into one short line -------------------------------------------------
+
+_JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"), (dict, "object"))
+
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    for cls, name in _JSON_TYPES:
+        if isinstance(value, cls):
+            return name
+    return type(value).__name__
+
+
+def show(value: Any, limit: int = 60) -> str:
+    """A value as compact JSON on one line, shortened when long."""
+    try:
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+    except (TypeError, ValueError):
+        text = repr(value)
+    text = text.replace("\n", "\\n").replace("\r", "\\r")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _navigate(schema: Any, path: tuple) -> Any:
+    node = schema
+    for key in path:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _type_list(value: Any) -> list[str]:
+    types = [value] if isinstance(value, str) else list(value or [])
+    concrete = [t for t in types if t != "null"]
+    return concrete or types
+
+
+def _branch_types(branches: Any) -> Optional[list[str]]:
+    """The union of types when every `oneOf`/`anyOf` branch only constrains the type."""
+    if not isinstance(branches, list) or not branches:
+        return None
+    types: list[str] = []
+    for branch in branches:
+        if not isinstance(branch, dict) or "type" not in branch:
+            return None
+        if set(branch) - {"type", "description", "x-kubernetes-int-or-string"}:
+            return None
+        for t in _type_list(branch["type"]):
+            if t not in types:
+                types.append(t)
+    return types
+
+
+def _expected(types: list[str], instance: Any) -> str:
+    return f"expected {' or '.join(types)}, got {json_type(instance)} {show(instance)}"
+
+
+def _explain(path: tuple, keyword: str, parent: Any, instance: Any, fallback: str) -> list[SchemaIssue]:
+    parent = parent if isinstance(parent, dict) else {}
+    if keyword == "type":
+        return [SchemaIssue(path, _expected(_type_list(parent.get("type")), instance))]
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        known = parent.get("properties") or {}
+        issues = []
+        for name in sorted(k for k in instance if k not in known):
+            hint = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.75)
+            suffix = f' (did you mean "{hint[0]}"?)' if hint else ""
+            issues.append(SchemaIssue(path + (name,), "unknown field" + suffix))
+        if issues:
+            return issues
+    if keyword == "required" and isinstance(instance, dict):
+        missing = [name for name in parent.get("required", []) if name not in instance]
+        if missing:
+            return [SchemaIssue(path + (name,), "required field is missing") for name in missing]
+    if keyword == "enum" and isinstance(parent.get("enum"), list):
+        options = ", ".join(show(option) for option in parent["enum"])
+        return [SchemaIssue(path, f"must be one of {options}, got {show(instance)}")]
+    if keyword in ("oneOf", "anyOf"):
+        types = _branch_types(parent.get(keyword))
+        if types is not None:
+            return [SchemaIssue(path, _expected(_type_list(types), instance))]
+    return [SchemaIssue(path, " ".join(str(fallback).split()))]
+
+
+def _unique(issues: list[SchemaIssue]) -> list[SchemaIssue]:
+    seen = set()
+    out = []
+    for issue in issues:
+        key = (issue.path, issue.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(issue)
+    return out

@@ -1,0 +1,100 @@
+"""Diagnostics about output objects: `Deployment team-a/llama-engine: <field path>: <what is wrong>`.
+
+A finding in an emitted object is reported at the InferenceService it was rendered for
+(`Rendered.sources[0]`); when the field lies in a pod template, whose containers come from the
+serving runtime, the message also names the runtime's source (`Rendered.sources[1]`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from omegen.api import Rendered
+from omegen.errors import Diagnostic, Severity
+
+# Where the pod templates of a workload kind sit.
+POD_TEMPLATE_PATHS: dict[str, tuple[tuple, ...]] = {
+    "Deployment": (("spec", "template"),),
+    "StatefulSet": (("spec", "template"),),
+    "DaemonSet": (("spec", "template"),),
+    "ReplicaSet": (("spec", "template"),),
+    "Job": (("spec", "template"),),
+    "CronJob": (("spec", "jobTemplate", "spec", "template"),),
+    "LeaderWorkerSet": (
+        ("spec", "leaderWorkerTemplate", "leaderTemplate"),
+        ("spec", "leaderWorkerTemplate", "workerTemplate"),
+    ),
+}
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_$-]+$")
+
+
+def format_path(path) -> str:
+    """`("spec", "containers", 0, "ports")` → `spec.containers[0].ports`; keys with dots or slashes
+    (label keys) in brackets, as Kubernetes prints them: `metadata.labels[app.kubernetes.io/name]`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int) and not isinstance(part, bool):
+            out += f"[{part}]"
+        elif _PLAIN_KEY.match(str(part)):
+            out += f".{part}" if out else str(part)
+        else:
+            out += f"[{part}]"
+    return out
+
+
+def describe(obj: Any) -> str:
+    """`Deployment team-a/llama-engine` (namespace omitted when the object has none)."""
+    if isinstance(obj, Rendered):
+        obj = obj.obj
+    if not isinstance(obj, dict):
+        return "<not an object>"
+    kind = obj.get("kind") if isinstance(obj.get("kind"), str) and obj.get("kind") else "<no kind>"
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    name = meta.get("name") if isinstance(meta.get("name"), str) and meta.get("name") else "<no name>"
+    namespace = meta.get("namespace")
+    if isinstance(namespace, str) and namespace:
+        return f"{kind} {namespace}/{_one_line(name)}"
+    return f"{kind} {_one_line(name)}"
+
+
+def in_pod_template(kind: str, path) -> bool:
+    path = tuple(path)
+    return any(path[: len(prefix)] == prefix for prefix in POD_TEMPLATE_PATHS.get(kind, ()))
+
+
+def runtime_source(rendered: Rendered) -> str:
+    """`runtimes/x.yaml:12`, or "" when the object was not made from a runtime."""
+    if len(rendered.sources) < 2:
+        return ""
+    origin = rendered.sources[1]
+    return f"{origin.file}:{origin.line}" if origin.line else origin.file
+
+
+def object_diagnostic(
+    code: str, rendered: Rendered, path, what: str, severity: Severity = Severity.ERROR
+) -> Diagnostic:
+    """One line: object, field path, problem (+ runtime source for pod-template fields), located at
+    the InferenceService's file and line."""
+    field = format_path(path)
+    message = f"{describe(rendered)}: {field}: {what}" if field else f"{describe(rendered)}: {what}"
+    kind = rendered.obj.get("kind", "") if isinstance(rendered.obj, dict) else ""
+    if field and in_pod_template(kind, path):
+        source = runtime_source(rendered)
+        if source:
+            message += f" (from runtime {source})"
+    where = rendered.sources[0] if rendered.sources else None
+    return Diagnostic(
+        code,
+        severity,
+        _one_line(message),
+        where.file if where else "",
+        where.line if where else 0,
+        where.column if where else 0,
+        field,
+    )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).splitlines()) if ("\n" in str(text) or "\r" in str(text)) else str(text)
