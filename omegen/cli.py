@@ -113,7 +113,7 @@ def explain(isvc: str, src: Path, namespace: Optional[str], output: str, strict,
         payload = explaining.explain_json(resolution)
         sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
     else:
-        sys.stdout.write(explaining.explain_text(resolution))
+        sys.stdout.write(explaining.explain_text(resolution, include_diagnostics=False))
     load_errors = [d for d in diagnostics if d.file in {resolution.service.origin.file}]
     _report(load_errors + own)
     sys.exit(EXIT_ERRORS if has_errors(own) else EXIT_OK)
@@ -161,13 +161,19 @@ def _run_kubeconform(executable: str, stream: str, kubernetes_version: str) -> l
 
 
 @cli.command()
-@_src_argument
+@click.argument("src", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_builtin_option
-def runtimes(src: Path, no_builtin) -> None:
-    """List every runtime (built-in and SRC's) as a table."""
+def runtimes(src: Optional[Path], no_builtin) -> None:
+    """List every runtime (built-in, plus SRC's when given) as a table."""
+    import tempfile
+
     from omegen import catalog, pipeline
 
-    sources, diagnostics = pipeline.load(src, builtin=_builtin(no_builtin))
+    if src is None:  # the catalog alone: never scan the current directory uninvited
+        with tempfile.TemporaryDirectory(prefix="omegen-empty-") as empty:
+            sources, diagnostics = pipeline.load(Path(empty), builtin=_builtin(no_builtin))
+    else:
+        sources, diagnostics = pipeline.load(src, builtin=_builtin(no_builtin))
     sys.stdout.write(catalog.runtime_table(sources))
     _report([d for d in diagnostics if d.severity.label != "info"])
     sys.exit(EXIT_ERRORS if has_errors(diagnostics) else EXIT_OK)

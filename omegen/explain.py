@@ -45,29 +45,32 @@ def _or_dash(value: Optional[str]) -> str:
     return value if value else "-"
 
 
-def _model_facts(resolution: Resolution) -> list[str]:
+def _facts(resolution: Resolution) -> list[str]:
     service = resolution.service
     model: Optional[Model] = resolution.model
-    lines = [f"InferenceService {service.namespace}/{service.name}"]
+    runtime = f"{service.runtime_name} (named in spec.runtime.name)" if service.runtime_name else "- (auto-select)"
+    lines = [
+        f"InferenceService {service.namespace}/{service.name}",
+        f"  {'model':<14}{_or_dash(service.model_name)}",
+        f"  {'runtime':<14}{runtime}",
+        f"  {'protocol':<14}{_or_dash(service.protocol_version)}",
+    ]
     if model is None:
-        lines.append(f"Model {service.model_name or '-'} (not found)")
-    else:
-        where = model.origin.file + (f":{model.origin.line}" if model.origin.line else "")
-        name = model.name if model.namespace is None else f"{model.namespace}/{model.name}"
-        lines.append(f"Model {model.kind} {name} ({where})")
-        facts = [
-            ("format", _or_dash(model.format_name)),
-            ("version", _or_dash(model.format_version)),
-            ("architecture", _or_dash(model.architecture)),
-            ("type", _or_dash(model.model_type)),
-            ("quantization", _or_dash(model.quantization)),
-            ("framework", " ".join(x for x in (model.framework, model.framework_version) if x) or "-"),
-            ("size", model.size.text if model.size else "-"),
-        ]
-        lines += [f"  {label:<14}{value}" for label, value in facts]
-    lines.append(f"  {'protocol':<14}{_or_dash(service.protocol_version)}")
-    if service.runtime_name:
-        lines.append(f"  {'runtime':<14}{service.runtime_name} (named in spec.runtime.name)")
+        lines.append("Model: not found")
+        return lines
+    where = model.origin.file + (f":{model.origin.line}" if model.origin.line else "")
+    name = model.name if model.namespace is None else f"{model.namespace}/{model.name}"
+    lines.append(f"Model {model.kind} {name} ({where})")
+    facts = [
+        ("format", _or_dash(model.format_name)),
+        ("version", _or_dash(model.format_version)),
+        ("architecture", _or_dash(model.architecture)),
+        ("type", _or_dash(model.model_type)),
+        ("quantization", _or_dash(model.quantization)),
+        ("framework", " ".join(x for x in (model.framework, model.framework_version) if x) or "-"),
+        ("size", model.size.text if model.size else "-"),
+    ]
+    lines += [f"  {label:<14}{value}" for label, value in facts]
     return lines
 
 
@@ -91,7 +94,7 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
 def explain_text(resolution: Resolution, include_diagnostics: bool = True) -> str:
     """The model's facts, an aligned RANK / RUNTIME / KIND / VERDICT / REASON table, the winner and
     the rule that decided it."""
-    lines = _model_facts(resolution)
+    lines = _facts(resolution)
     lines.append("")
     if resolution.candidates:
         rows = [("RANK", "RUNTIME", "KIND", "VERDICT", "REASON")]

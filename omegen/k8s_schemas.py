@@ -260,13 +260,16 @@ class Checker:
         return _unique(issues)
 
 
-@functools.lru_cache(maxsize=None)
 def checker(api_version: str, kind: str, kubernetes_version: str, backend: str = DEFAULT_BACKEND) -> Optional[Checker]:
-    """The cached compiled validator of a kind, or None when no schema exists for it."""
-    schema = schema_for(api_version, kind, normalize_version(kubernetes_version))
-    if schema is None:
-        return None
-    return Checker(schema, backend)
+    """The compiled validator of a kind (built once per version, kind and backend), or None when no
+    schema exists for it. Raises `UnsupportedVersion`."""
+    return _checker(api_version, kind, normalize_version(kubernetes_version), backend)
+
+
+@functools.lru_cache(maxsize=None)
+def _checker(api_version: str, kind: str, version: str, backend: str) -> Optional[Checker]:
+    schema = schema_for(api_version, kind, version)
+    return None if schema is None else Checker(schema, backend)
 
 
 # --- turning a library's error into one short line -------------------------------------------------
@@ -356,12 +359,11 @@ def _explain(path: tuple, keyword: str, parent: Any, instance: Any, fallback: st
     return [SchemaIssue(path, " ".join(str(fallback).split()))]
 
 
+def _path_key(path: tuple) -> tuple:
+    return tuple((0, part, "") if isinstance(part, int) else (1, 0, str(part)) for part in path)
+
+
 def _unique(issues: list[SchemaIssue]) -> list[SchemaIssue]:
-    seen = set()
-    out = []
-    for issue in issues:
-        key = (issue.path, issue.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(issue)
-    return out
+    """De-duplicated and sorted by path, so both backends report in the same order."""
+    unique = {(issue.path, issue.message): issue for issue in issues}
+    return sorted(unique.values(), key=lambda issue: (_path_key(issue.path), issue.message))

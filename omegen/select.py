@@ -79,11 +79,12 @@ class Failure:
     rule: str  # e.g. "architecture", "protocol", "size", "autoSelect", "disabled"
     reason: str  # one line, e.g. "architecture mismatch: model has X, runtime requires Y"
     missing: Optional[str] = None  # the model field to add, when the model lacks what the runtime requires
+    required: Optional[str] = None  # what the runtime requires, when `missing` is set
 
 
 def _mismatch(rule: str, label: str, model_value: Optional[str], required: str, missing_field: str) -> Failure:
     if model_value is None:
-        return Failure(rule, f"{label} mismatch: model has none, runtime requires {required}", missing_field)
+        return Failure(rule, f"{label} mismatch: model has none, runtime requires {required}", missing_field, required)
     return Failure(rule, f"{label} mismatch: model has {model_value}, runtime requires {required}")
 
 
@@ -187,6 +188,7 @@ def _rule_formats(runtime: Runtime, model: Model, protocol: Optional[str]) -> Op
             failure.rule,
             f"{failure.reason} (closest of {len(runtime.formats)} entries: {_short(entry.path)})",
             failure.missing,
+            failure.required,
         )
     return failure
 
@@ -380,8 +382,13 @@ def _scope_key(runtime: Runtime) -> int:
     return 1 if runtime.is_cluster else 0
 
 
+def _valid_priority(priority) -> bool:
+    return isinstance(priority, int) and not isinstance(priority, bool)
+
+
 def _priority_key(entry: Optional[FormatEntry]) -> tuple:
-    if entry is None or entry.priority is None:
+    # A priority that is not an integer is reported by check_runtimes and ranks as unset.
+    if entry is None or not _valid_priority(entry.priority):
         return (1, 0)
     return (0, -entry.priority)
 
@@ -530,6 +537,18 @@ def _model_diagnostics(service: InferenceService, sources: Sources, model: Optio
     return []
 
 
+# How a missing model fact reads in a model-incomplete message, by rule.
+_MODEL_FACTS = {
+    "format": "model format name",
+    "format version": "model format version",
+    "modelType": "model type",
+    "architecture": "architecture",
+    "quantization": "quantization",
+    "framework": "framework name",
+    "framework version": "framework version",
+}
+
+
 def _incomplete(model: Model, what: str, missing: str, where: FieldOrigin) -> Diagnostic:
     return _diag(
         error,
@@ -604,7 +623,11 @@ def _resolve_explicit(
         verdict = Verdict(runtime, False, None, (failure.reason,))
         if failure.missing is not None:
             diag = _incomplete(
-                model, f"lacks a field {runtime_label(runtime)} requires ({failure.reason})", failure.missing, where
+                model,
+                f"has no {_MODEL_FACTS.get(failure.rule, failure.rule)}, which {runtime_label(runtime)} requires "
+                f"({failure.required})",
+                failure.missing,
+                where,
             )
         else:
             diag = _diag(
@@ -659,12 +682,13 @@ def _resolve_auto(service: InferenceService, sources: Sources, model: Model, str
     if not ranking.ranked:
         listed = "; ".join(f"{runtime_label(rt)}: {f.reason}" for rt, f in failures) or "no runtimes are defined"
         missing = sorted({f.missing for _, f in failures if f.missing})
-        hint = f" (the model lacks {', '.join(missing)})" if missing else ""
+        hint = f"; the model lacks {', '.join(missing)}" if missing else ""
         diagnostics.append(
             _diag(
                 error,
                 "no-runtime",
-                f"no runtime can be auto-selected for {model_label(model)}{hint}: {listed}",
+                f"no runtime can be auto-selected for {model_label(model)}{hint} "
+                f"(omegen explain {service.name} -n {service.namespace} shows a table): {listed}",
                 where,
             )
         )
@@ -772,10 +796,11 @@ def check_runtimes(sources: Sources, strict: bool = False) -> list[Diagnostic]:
             if entry.priority is None:
                 continue
             where = runtime.where(f"{entry.path}.priority")
-            if entry.priority <= 0:
+            if not _valid_priority(entry.priority) or entry.priority <= 0:
                 diagnostics.append(
                     _diag(error, "priority-invalid",
-                          f"{runtime_label(runtime)}: priority must be greater than 0, got {entry.priority}", where)
+                          f"{runtime_label(runtime)}: priority must be an integer greater than 0, got {entry.priority!r}",
+                          where)
                 )
             if not entry.auto_select:
                 diagnostics.append(

@@ -8,7 +8,6 @@ from typing import Optional
 from omegen.api import (
     CLUSTER_BASE_MODEL,
     CLUSTER_SERVING_RUNTIME,
-    INFERENCE_SERVICE,
     OME,
     SERVING_RUNTIME,
     Config,
@@ -162,4 +161,4 @@ def sources(*objects, strict: bool = False) -> Sources:
     return Sources(config=Config(strict=strict), runtimes=runtimes, models=models, services=services)
 
 
-__all__ = ["CSR", "SR", "INFERENCE_SERVICE", "entry", "runtime", "model", "service", "sources"]
+__all__ = ["CSR", "SR", "entry", "runtime", "model", "service", "sources"]

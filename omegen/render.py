@@ -1,0 +1,75 @@
+"""Stage 3: one resolved InferenceService → its Kubernetes objects.
+
+    objects, diagnostics = render_service(resolution)
+
+Per component (engine always; decoder and router when the service declares them): a Deployment,
+or a LeaderWorkerSet for a leader/worker group; its Service; an HPA when it autoscales; a PDB when
+more than one replica can run; for the router, its ServiceAccount, Role and RoleBinding. Then the
+endpoint `Service <isvc>`, to the router when there is one, else the engine. The work is done in
+`components` (merge, shape, pods) and `workloads` (objects from the templates); the decisions are
+written down in docs/rendering.md.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from omegen.api import Rendered, Resolution
+from omegen.components import (
+    DEPLOYMENT_MODE,
+    ENGINE,
+    ROUTER,
+    Component,
+    build_component,
+    declared_components,
+    service_mode,
+)
+from omegen.errors import Diagnostic, error, has_errors, info
+from omegen.workloads import component_objects, endpoint_service
+
+
+def render_service(resolution: Resolution, *, template_dir: Optional[str] = None) -> tuple[list[Rendered], list[Diagnostic]]:
+    """The objects of one service and the problems found rendering it. Objects are returned only
+    when there is no error; `template_dir` overrides the built-in templates file by file."""
+    service, runtime, model = resolution.service, resolution.runtime, resolution.model
+    if runtime is None:
+        return [], []
+    key = (service.namespace, service.name)
+    diagnostics: list[Diagnostic] = []
+    mode = service_mode(service)
+    if mode in ("VirtualDeployment", "Serverless"):
+        at = service.where(f"metadata.annotations.{DEPLOYMENT_MODE}")
+        if mode == "Serverless":
+            diagnostics.append(
+                error(
+                    "knative-required",
+                    f"{DEPLOYMENT_MODE}: Serverless needs Knative Serving, which omegen does not render; use RawDeployment",
+                    at.file,
+                    at.line,
+                    at.column,
+                    at.field,
+                )
+            )
+        else:
+            diagnostics.append(
+                info("virtual-deployment", f"{DEPLOYMENT_MODE}: VirtualDeployment: no workloads are rendered", at.file, at.line, at.column, at.field)
+            )
+        return [], diagnostics
+
+    components: dict[str, Component] = {}
+    for name in declared_components(service):
+        component, problems = build_component(service, runtime, model, name)
+        diagnostics.extend(problems)
+        if component is not None:
+            components[name] = component
+    if has_errors(diagnostics) or ENGINE not in components:
+        return [], diagnostics
+
+    rendered: list[Rendered] = []
+    for component in components.values():
+        for obj in component_objects(component, service.namespace, template_dir):
+            rendered.append(Rendered(obj, key, component.sources))
+    target = components.get(ROUTER) or components[ENGINE]
+    endpoint = endpoint_service(service.name, service.namespace, service.annotations, target, template_dir)
+    rendered.append(Rendered(endpoint, key, target.sources))
+    return rendered, diagnostics

@@ -1,0 +1,249 @@
+"""Kubernetes objects for a resolved component, from the jinja2 skeletons in `omegen/templates/`.
+
+The templates hold metadata and structure only; every value reaches them as JSON through `tojson`
+(JSON is YAML flow syntax), in a sandboxed environment with `StrictUndefined`. A platform team may
+point omegen at its own template directory: a file there replaces the built-in one of that name.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+import jinja2
+import jinja2.sandbox
+
+from omegen import yamlio
+from omegen.components import LEADER_LABEL, MANAGED_BY, ROUTER, Component, truncate_with_hash
+
+LWS_API = "leaderworkerset.x-k8s.io/v1"
+LWS_NAME_MAX = 48
+# Annotations that belong on pods only, never on a Service (OME's PodOnlyAnnotationPrefixes).
+POD_ONLY_ANNOTATIONS = (
+    "prometheus.io/",
+    "k8s.grafana.com/",
+    "loki.grafana.com/",
+    "networking.gke.io/",
+    "rdma.ome.io/",
+    "ome.io/inject-model-init",
+    "ome.io/inject-fine-tuned-adapter",
+    "ome.io/inject-serving-sidecar",
+)
+# Annotations copied from the InferenceService onto its endpoint Service.
+ENDPOINT_ANNOTATIONS = ("service.beta.kubernetes.io/", "cloud.google.com/", "service.kubernetes.io/")
+WORKER_DROPPED_ANNOTATIONS = ("prometheus.io/path", "prometheus.io/port", "prometheus.io/scrape")
+SERVICE_TYPE = "ome.io/service-type"
+LOAD_BALANCER_IP = "ome.io/load-balancer-ip"
+SERVICE_TYPES = ("ClusterIP", "LoadBalancer", "NodePort")
+DEFAULT_PORT = 8080
+# Empty maps that mean something and must survive pruning (`emptyDir: {}`, "all pods" selectors).
+MEANINGFUL_EMPTY = frozenset({"emptyDir", "labelSelector", "namespaceSelector", "podSelector", "selector"})
+
+
+@lru_cache(maxsize=8)
+def environment(template_dir: Optional[str] = None) -> jinja2.Environment:
+    loaders: list = []
+    if template_dir:
+        loaders.append(jinja2.FileSystemLoader(template_dir))
+    loaders.append(jinja2.PackageLoader("omegen", "templates"))
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+    )
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    return env
+
+
+def render_template(template: str, template_dir: Optional[str] = None, /, **values: Any) -> list[dict]:
+    """The objects a template produces (a template may hold several documents), pruned."""
+    text = environment(template_dir).get_template(template).render(**values)
+    return [prune(doc.data) for doc in yamlio.load_documents(text) if doc.data is not None]
+
+
+def prune(value: Any, key: str = "") -> Any:
+    """Drop None, empty lists and empty maps (except the meaningful ones), recursively."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            v = prune(v, k)
+            if v is None or (isinstance(v, list) and not v) or (isinstance(v, dict) and not v and k not in MEANINGFUL_EMPTY):
+                continue
+            out[k] = v
+        return out
+    if isinstance(value, list):
+        return [prune(v, key) for v in value if v is not None]
+    return value
+
+
+# ------------------------------------------------------------------------------------------ names
+
+
+def lws_name(component_name: str) -> str:
+    """`lws-<isvc>-<component>`: LeaderWorkerSet creates a headless Service named like itself, so
+    the LWS cannot take the component's name (that is the serving Service's). Kept short enough
+    for the StatefulSet pod labels LWS derives from it; longer names are shortened with a hash."""
+    name = f"lws-{component_name}"
+    if len(name) <= LWS_NAME_MAX:
+        return name
+    return "lws-" + truncate_with_hash(component_name, LWS_NAME_MAX - len("lws-"))
+
+
+def workload_ref(component: Component) -> dict:
+    if component.multinode:
+        return {"apiVersion": LWS_API, "kind": "LeaderWorkerSet", "name": lws_name(component.name)}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "name": component.name}
+
+
+def pod_selector(component: Component, leaders_only: bool = False) -> dict:
+    """Labels that select the component's pods: OME's `app` label for a Deployment; the service
+    and component labels for a LeaderWorkerSet, plus the leader's worker index for traffic."""
+    if not component.multinode:
+        return {"app": component.labels["app"]}
+    selector = {
+        "ome.io/inferenceservice": component.labels["ome.io/inferenceservice"],
+        "component": component.labels["component"],
+    }
+    if leaders_only:
+        selector[LEADER_LABEL] = "0"
+    return selector
+
+
+def service_ports(container: dict) -> list[dict]:
+    """The serving container's ports (OME reads `containers[0]`, which may be a sidecar)."""
+    ports = []
+    declared = [p for p in container.get("ports") or [] if isinstance(p, dict) and "containerPort" in p]
+    for p in declared:
+        port = {"port": p["containerPort"], "targetPort": p["containerPort"], "protocol": p.get("protocol") or "TCP"}
+        if p.get("name"):
+            port["name"] = p["name"]
+        elif len(declared) > 1:
+            port["name"] = f"port-{p['containerPort']}"
+        ports.append(port)
+    if not ports:
+        ports = [{"name": container.get("name") or "http", "port": DEFAULT_PORT, "targetPort": DEFAULT_PORT, "protocol": "TCP"}]
+    return ports
+
+
+def _service_type(annotations: dict) -> str:
+    value = annotations.get(SERVICE_TYPE)
+    return value if value in SERVICE_TYPES else "ClusterIP"
+
+
+# ---------------------------------------------------------------------------------------- objects
+
+
+def component_objects(component: Component, namespace: str, template_dir: Optional[str] = None) -> list[dict]:
+    """Workload, Service, HPA (when autoscaled), PDB (when more than one replica can run), and
+    the router's ServiceAccount/Role/RoleBinding."""
+    objects: list[dict] = []
+    common = {"namespace": namespace, "labels": component.labels}
+    if component.component == ROUTER:
+        objects += _router_rbac(component, namespace, template_dir)
+    if component.multinode:
+        objects += render_template(
+            "leaderworkerset.yaml.j2",
+            template_dir,
+            name=lws_name(component.name),
+            annotations=component.annotations,
+            replicas=component.fixed_replicas,
+            size=component.worker_size + 1,
+            leader_labels={**component.labels, "app": component.name[:63], "ray.io/node-type": "head"},
+            worker_labels=component.labels,
+            worker_annotations={k: v for k, v in component.annotations.items() if k not in WORKER_DROPPED_ANNOTATIONS},
+            leader_pod=component.leader_pod,
+            worker_pod=component.worker_pod,
+            **common,
+        )
+    else:
+        objects += render_template(
+            "deployment.yaml.j2",
+            template_dir,
+            name=component.name,
+            annotations=component.annotations,
+            replicas=component.fixed_replicas,
+            selector=pod_selector(component),
+            strategy=component.spec.get("deploymentStrategy")
+            or {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            pod=component.pod,
+            **common,
+        )
+    objects += render_template(
+        "service.yaml.j2",
+        template_dir,
+        name=component.name[:63],
+        annotations={k: v for k, v in component.annotations.items() if not k.startswith(POD_ONLY_ANNOTATIONS)},
+        type=_service_type(component.annotations),
+        load_balancer_ip=component.annotations.get(LOAD_BALANCER_IP) if _service_type(component.annotations) == "LoadBalancer" else None,
+        selector=pod_selector(component, leaders_only=True),
+        ports=service_ports(component.serving_container),
+        **common,
+    )
+    if component.metrics:
+        objects += render_template(
+            "horizontalpodautoscaler.yaml.j2",
+            template_dir,
+            name=component.name,
+            target=workload_ref(component),
+            min_replicas=component.min_replicas,
+            max_replicas=component.max_replicas,
+            metrics=list(component.metrics),
+            **common,
+        )
+    if component.disruption_budget:
+        objects += render_template(
+            "poddisruptionbudget.yaml.j2",
+            template_dir,
+            name=component.name,
+            selector=pod_selector(component),
+            budget=component.disruption_budget,
+            **common,
+        )
+    return objects
+
+
+def _router_rbac(component: Component, namespace: str, template_dir: Optional[str]) -> list[dict]:
+    name = component.name
+    account = component.pod.get("serviceAccountName") if component.pod else name
+    return render_template(
+        "router-rbac.yaml.j2",
+        template_dir,
+        name=name,
+        namespace=namespace,
+        labels=component.labels,
+        service_account=account,
+        create_service_account=account == name,
+    )
+
+
+def endpoint_service(
+    service_name: str,
+    namespace: str,
+    service_annotations: dict,
+    target: Component,
+    template_dir: Optional[str] = None,
+) -> dict:
+    """`Service <isvc>`: the service's entry point, to the router when there is one, else the engine
+    (its leaders, for a LeaderWorkerSet)."""
+    port = service_ports(target.serving_container)[0]["port"]
+    labels = {"ome.io/inferenceservice": service_name, "component": "external-service", **MANAGED_BY}
+    annotations = {k: v for k, v in service_annotations.items() if k.startswith(ENDPOINT_ANNOTATIONS)}
+    selector = {"ome.io/inferenceservice": service_name, "component": target.component}
+    if target.multinode:
+        selector[LEADER_LABEL] = "0"
+    service_type = _service_type(service_annotations)
+    (obj,) = render_template(
+        "service.yaml.j2",
+        template_dir,
+        name=service_name,
+        namespace=namespace,
+        labels=labels,
+        annotations=annotations,
+        type=service_type,
+        load_balancer_ip=service_annotations.get(LOAD_BALANCER_IP) if service_type == "LoadBalancer" else None,
+        selector=selector,
+        ports=[{"name": "http", "port": port, "targetPort": port, "protocol": "TCP"}],
+    )
+    return obj

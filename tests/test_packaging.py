@@ -1,0 +1,57 @@
+"""The wheel carries everything omegen needs at run time: catalog, models, schemas, templates."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(REPO)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"building the wheel failed:\n{done.stderr}")
+    (path,) = out.glob("omegen-*.whl")
+    return path
+
+
+def test_wheel_contains_the_shipped_data(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    repo_runtimes = sorted(p.name for p in (REPO / "runtimes").glob("*.yaml"))
+    assert repo_runtimes, "the repository ships runtimes"
+    assert sorted(Path(n).name for n in names if n.startswith("omegen/_data/runtimes/") and n.endswith(".yaml")) == repo_runtimes
+    for directory in ("models", "schemas"):
+        assert any(n.startswith(f"omegen/_data/{directory}/") for n in names), directory
+    assert any(n.startswith("omegen/templates/") for n in names)
+
+
+def test_installed_wheel_works_from_another_directory(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", "import omegen.cli, sys; print(omegen.cli.__file__, file=sys.stderr); omegen.cli.main(['runtimes'])"],
+        cwd="/",
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert done.stderr.splitlines()[0].startswith(str(target)), "the installed copy, not the checkout, ran"
+    assert done.returncode == 0, done.stderr
+    listed = {line.split()[0] for line in done.stdout.splitlines()[1:] if "builtin" in line}
+    assert listed == {p.stem for p in (REPO / "runtimes").glob("*.yaml")}
+    assert len(listed) == 16

@@ -1,0 +1,100 @@
+"""Resolve every upstream OME sample InferenceService against OME's runtimes and models.
+
+Uses `../shared/upstream/ome/config` (runtimes, models, samples/isvc) when it is present beside the
+repository; skipped otherwise. Each outcome must be a selection or a precise diagnostic.
+"""
+
+from __future__ import annotations
+
+import collections
+import shutil
+from pathlib import Path
+
+import pytest
+
+from omegen.errors import Severity
+from omegen.select import DECIDING_RULES, check_runtimes, resolve
+
+UPSTREAM = Path(__file__).resolve().parents[2] / "shared" / "upstream" / "ome" / "config"
+
+pytestmark = pytest.mark.skipif(not (UPSTREAM / "samples" / "isvc").is_dir(), reason="../shared/upstream is absent")
+
+# The diagnostics a failed resolution may end with, each precise about what to fix.
+FAILURE_CODES = {
+    "model-not-found", "model-incomplete", "model-disabled", "runtime-not-found", "runtime-disabled",
+    "runtime-unsupported", "no-runtime",
+}
+
+
+@pytest.fixture(scope="module")
+def upstream(tmp_path_factory):
+    from omegen.load import load_sources
+
+    root = tmp_path_factory.mktemp("ome")
+    for sub in ("runtimes", "models", "samples/isvc"):
+        shutil.copytree(UPSTREAM / sub, root / sub)
+    sources, _ = load_sources(root, builtin=False)
+    return sources
+
+
+@pytest.fixture(scope="module")
+def resolutions(upstream):
+    return {key: resolve(upstream.services[key], upstream) for key in sorted(upstream.services)}
+
+
+def test_every_sample_resolves_to_a_selection_or_a_precise_diagnostic(upstream, resolutions):
+    assert len(upstream.services) > 100 and len(upstream.runtimes) > 200
+    outcomes = collections.Counter()
+    for key, r in resolutions.items():
+        errors = [d for d in r.diagnostics if d.severity is Severity.ERROR]
+        if r.runtime is not None:
+            assert not errors, key
+            assert r.decided_by in DECIDING_RULES
+            assert r.candidates[0].runtime == r.runtime and r.candidates[0].rank == 1
+            outcomes[f"selected/{r.decided_by}"] += 1
+        else:
+            assert errors, key
+            for d in errors:
+                assert d.code in FAILURE_CODES, d
+                assert d.file.startswith("samples/isvc/") and d.line > 0 and d.field, d
+                assert "\n" not in d.message
+            outcomes[f"error/{errors[0].code}"] += 1
+    assert sum(outcomes.values()) == len(upstream.services)
+    assert outcomes["selected/explicit"] > 0 and outcomes["selected/only-candidate"] > 0
+    assert outcomes["error/model-incomplete"] > 0
+
+
+def test_models_without_a_format_say_which_field_to_add(resolutions):
+    r = resolutions[("llama-3-1-8b-instruct", "llama-3-1-8b-instruct")]
+    [d] = r.diagnostics
+    assert d.code == "model-incomplete" and d.field == "spec.runtime.name"
+    assert "models/meta/Llama-3.1-8B-Instruct.yaml" in d.message and d.message.endswith("add spec.modelFormat.name")
+
+
+def test_xgen_needs_an_architecture(resolutions):
+    # OME: "model has no architecture but runtime requires GPTNeoXForCausalLM, ..."
+    [d] = resolutions[("xgen-7b-8k-inst", "xgen-7b-8k-inst")].diagnostics
+    assert d.code == "model-incomplete" and d.message.endswith("(GPTNeoXForCausalLM): add spec.modelArchitecture")
+
+
+def test_qwen2_5_32b_prefers_ranged_runtimes_and_reports_the_tie(resolutions):
+    # OME picks srt-deepseek-r1-distill-qwen-14b (no size range wins OME's size tie). Ours: the two
+    # 30B-34B runtimes tie, name decides, and the choice is reported as ambiguous.
+    r = resolutions[("qwen2-5-32b-instruct", "qwen2-5-32b-instruct")]
+    assert (r.runtime.name, r.decided_by) == ("srt-qwen2-5-32b-instruct", "name")
+    assert [d.code for d in r.diagnostics] == ["ambiguous-runtime"]
+    assert [v.runtime.name for v in r.candidates if v.eligible][:2] == [
+        "srt-qwen2-5-32b-instruct", "srt-qwen2-5-coder-32b-instruct"]
+
+
+def test_gpt_oss_20b_without_a_size_is_decided_by_name(resolutions):
+    r = resolutions[("openai-test", "gpt-oss-20b")]
+    assert (r.runtime.name, r.decided_by) == ("srt-gpt-oss-120b-grpc", "name")
+
+
+def test_the_catalog_has_four_priority_clash_pairs(upstream):
+    clashes = [d for d in check_runtimes(upstream) if d.code == "priority-clash"]
+    assert len(clashes) == 4
+    # Two of them are reached by a sample service whose pick would be arbitrary: errors.
+    assert sorted(d.severity.label for d in clashes) == ["error", "error", "warning", "warning"]
+    assert all(d.field.endswith(".priority") for d in clashes)
