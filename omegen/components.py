@@ -212,6 +212,8 @@ def _build(ctx: _Context, component: str) -> Optional[Component]:
         budget = _disruption_budget(ctx, component, spec, replicas)
     if pods is None or replicas is None or _error_count(ctx) > errors_before:
         return None
+    if metrics:
+        _check_requests(ctx, component, pods[0] or pods[1], metrics[0]["resource"]["name"])
     sources = (
         ctx.service.where(component) if getattr(service, component) is not None else ctx.service.where(),
         runtime.where(component) if getattr(runtime, component) is not None else runtime.where(),
@@ -411,6 +413,21 @@ def _autoscaling(ctx: _Context, component: str, spec: dict, annotations: dict, r
         "resource": {"name": metric, "target": {"type": "Utilization", "averageUtilization": utilization}},
     }
     return (metric_spec,), False
+
+
+def _check_requests(ctx: _Context, component: str, pod: dict, resource: str) -> None:
+    """Utilization is usage over request: a container without a request for the metric's resource
+    leaves the HPA unable to compute it (it then does not scale at all)."""
+    for container in pod.get("containers") or []:
+        resources = container.get("resources") or {}
+        if resource not in (resources.get("requests") or {}) and resource not in (resources.get("limits") or {}):
+            ctx.warning(
+                "scale-metric",
+                f"the HorizontalPodAutoscaler scales {component} on {resource} utilization, but container "
+                f"{container.get('name')!r} requests no {resource}: the HPA cannot compute utilization and will not scale; "
+                f"set resources.requests.{resource}",
+                ctx.origin(component, "scaleMetric") if "scaleMetric" in (getattr(ctx.service, component) or {}) else ctx.origin(component),
+            )
 
 
 def _annotation_origin(ctx: _Context, component: str, key: str) -> FieldOrigin:

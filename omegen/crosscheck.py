@@ -226,6 +226,9 @@ class PodSet:
                     out.append((self.path + ("spec", key, i), container))
         return out
 
+    def declares_ports(self) -> bool:
+        return any(_list(container.get("ports")) for _, container in self.containers())
+
     def has_port(self, target) -> bool:
         for _, container in self.containers():
             for port in _list(container.get("ports")):
@@ -574,11 +577,27 @@ def _service(rendered: Rendered, obj: dict, by_namespace: dict) -> list[Diagnost
             target, path = port.get("port"), ("spec", "ports", i, "port")
         if not isinstance(target, (str, int)) or isinstance(target, bool):
             continue
-        lacking = [p.title() for p in selected if not p.has_port(target)]
-        if lacking:
-            what = f"named port {show(target)}" if isinstance(target, str) else f"port {target}"
+        lacking = [p for p in selected if not p.has_port(target)]
+        what = f"named port {show(target)}" if isinstance(target, str) else f"port {target}"
+        # A numeric port of pods that declare no ports at all may well be served (Kubernetes does not
+        # require the declaration, and OME relies on that for its 8080 default): a warning.
+        unknown = [p for p in lacking if isinstance(target, int) and not p.declares_ports()]
+        wrong = [p for p in lacking if p not in unknown]
+        if wrong:
             out.append(
-                object_diagnostic(PORT, rendered, path, f"{what} is not a container port of the selected pods of {', '.join(lacking)}")
+                object_diagnostic(
+                    PORT, rendered, path, f"{what} is not a container port of the selected pods of {', '.join(p.title() for p in wrong)}"
+                )
+            )
+        if unknown:
+            out.append(
+                object_diagnostic(
+                    PORT,
+                    rendered,
+                    path,
+                    f"{what} cannot be checked: the selected pods of {', '.join(p.title() for p in unknown)} declare no container ports",
+                    Severity.WARNING,
+                )
             )
     return out
 
@@ -688,7 +707,14 @@ def _pod_template(pod_set: PodSet) -> list[Diagnostic]:
                 if isinstance(port, str) and port not in names:
                     out.append(object_diagnostic(PORT, rendered, at, f"named port {show(port)} is not a port of this container ({declared})"))
                 elif _int(port) is not None and port not in numbers:
-                    out.append(object_diagnostic(PORT, rendered, at, f"port {port} is not a port of this container ({declared})"))
+                    if _list(container.get("ports")):
+                        out.append(object_diagnostic(PORT, rendered, at, f"port {port} is not a port of this container ({declared})"))
+                    else:  # undeclared but possibly served: see _service
+                        out.append(
+                            object_diagnostic(
+                                PORT, rendered, at, f"port {port} cannot be checked: this container declares no ports", Severity.WARNING
+                            )
+                        )
     return out
 
 

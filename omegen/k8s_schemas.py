@@ -18,7 +18,6 @@ available. Validators are cached per (Kubernetes minor version, apiVersion, kind
 
 from __future__ import annotations
 
-import copy
 import difflib
 import functools
 import json
@@ -248,7 +247,8 @@ class Checker:
             schema_path = tuple(err.schema_path)
             keyword = schema_path[-1] if schema_path else ""
             parent = _navigate(self.schema, schema_path[:-1])
-            issues.extend(_explain(tuple(err.instance_path), keyword, parent, err.instance, err.message))
+            instance = getattr(err, "instance", None)  # older jsonschema-rs releases lack it
+            issues.extend(_explain(tuple(err.instance_path), keyword, parent, instance, err.message))
         return _unique(issues)
 
     def _check_py(self, obj: Any) -> list[SchemaIssue]:

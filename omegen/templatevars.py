@@ -100,7 +100,10 @@ def _evaluate(body: str, meta: Mapping, written: str) -> str:
             raise TemplateVarError(_unknown(written))
         key = back_quoted if back_quoted is not None else _unescape(double_quoted)
         return _lookup(meta, field, key, written)
-    raise TemplateVarError(_unknown(written))
+    raise TemplateVarError(
+        f"unsupported template expression {written}: omegen substitutes plain placeholders only "
+        f"({_SUPPORTED}); pipelines and functions are not evaluated"
+    )
 
 
 def _lookup(meta: Mapping, field: str, key: str, written: str) -> str:
@@ -114,11 +117,11 @@ def _lookup(meta: Mapping, field: str, key: str, written: str) -> str:
     return str(values[key])
 
 
+_SUPPORTED = '{{.Name}}, {{.Namespace}}, {{.Labels.key}}, {{.Annotations.key}}, {{index .Labels "key"}}'
+
+
 def _unknown(written: str) -> str:
-    return (
-        f"unknown template variable {written}: supported are {{{{.Name}}}}, {{{{.Namespace}}}}, "
-        f"{{{{.Labels.key}}}}, {{{{.Annotations.key}}}} and {{{{index .Labels \"key\"}}}}"
-    )
+    return f"unknown template variable {written}: the InferenceService's metadata offers {_SUPPORTED}"
 
 
 def _unescape(text: str) -> str:

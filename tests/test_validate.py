@@ -389,13 +389,33 @@ def test_probe_on_a_port_the_container_lacks():
 
 
 def test_probe_in_lws_worker_and_container_without_ports():
+    # A numeric port of a container that declares no ports may be served all the same (OME probes
+    # 8080 that way): a warning. A named one cannot resolve: an error.
     lws = leader_worker_set()
     worker = lws["spec"]["leaderWorkerTemplate"]["workerTemplate"]["spec"]["containers"][0]
     worker["readinessProbe"] = {"grpc": {"port": 50051}}
+    worker["livenessProbe"] = {"httpGet": {"port": "http"}}
     assert only(lws) == [
         f"{AT}: error[output-port]: LeaderWorkerSet team-a/llama-decoder: "
+        "spec.leaderWorkerTemplate.workerTemplate.spec.containers[0].livenessProbe.httpGet.port: "
+        f'named port "http" is not a port of this container (it declares no ports) {FROM_RUNTIME}',
+        f"{AT}: warning[output-port]: LeaderWorkerSet team-a/llama-decoder: "
         "spec.leaderWorkerTemplate.workerTemplate.spec.containers[0].readinessProbe.grpc.port: "
-        f"port 50051 is not a port of this container (it declares no ports) {FROM_RUNTIME}"
+        f"port 50051 cannot be checked: this container declares no ports {FROM_RUNTIME}",
+    ]
+
+
+def test_service_numeric_port_of_pods_without_declared_ports_is_a_warning():
+    dep = deployment()
+    c = dep["spec"]["template"]["spec"]["containers"][0]
+    del c["ports"]
+    del c["readinessProbe"], c["livenessProbe"], c["startupProbe"]
+    out = validate_objects([rendered(dep), rendered(service("llama", "engine", target=8080)), rendered(service("llama-engine", "engine"))])
+    assert texts(out) == [
+        f"{AT}: warning[output-port]: Service team-a/llama: spec.ports[0].targetPort: port 8080 cannot be checked: "
+        "the selected pods of Deployment team-a/llama-engine declare no container ports",
+        f"{AT}: error[output-port]: Service team-a/llama-engine: spec.ports[0].targetPort: named port \"http\" is not a "
+        "container port of the selected pods of Deployment team-a/llama-engine",
     ]
 
 
