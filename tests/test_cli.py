@@ -40,14 +40,14 @@ def test_build_writes_a_tree_and_check_detects_staleness(seed_tree, tmp_path, ca
         "llama-3-1-70b/llama-3-1-70b.yaml",
     ]
     assert run(["build", str(seed_tree), "-o", str(out_dir), "--check"], capsys)[0] == 0
-    (seed_tree / "services/isvc.yaml").write_text(SEED_SERVICE.replace("maxReplicas: 1", "maxReplicas: 3"))
+    (seed_tree / "services/isvc.yaml").write_text(SEED_SERVICE.lstrip().replace("maxReplicas: 1", "maxReplicas: 3"))
     code, _, err = run(["build", str(seed_tree), "-o", str(out_dir), "--check"], capsys)
     assert code == 1
     assert "error[stale-output]" in err and "llama-3-1-70b/llama-3-1-70b.yaml is not up to date" in err
 
 
 def test_errors_exit_1_and_write_nothing(seed_tree, tmp_path, capsys):
-    (seed_tree / "services/isvc.yaml").write_text(SEED_SERVICE + "  bogus: 1\n")
+    (seed_tree / "services/isvc.yaml").write_text(SEED_SERVICE.lstrip() + "  bogus: 1\n")
     out_dir = tmp_path / "out"
     code, out, err = run(["build", str(seed_tree), "-o", str(out_dir)], capsys)
     assert code == 1 and out == ""
@@ -56,7 +56,7 @@ def test_errors_exit_1_and_write_nothing(seed_tree, tmp_path, capsys):
 
 
 def test_json_and_github_formats(seed_tree, capsys):
-    (seed_tree / "services/isvc.yaml").write_text(SEED_SERVICE + "  bogus: 1\n")
+    (seed_tree / "services/isvc.yaml").write_text(SEED_SERVICE.lstrip() + "  bogus: 1\n")
     _, _, err = run(["build", str(seed_tree), "--format", "json"], capsys)
     (diagnostic,) = json.loads(err)
     assert (diagnostic["file"], diagnostic["line"], diagnostic["field"]) == ("services/isvc.yaml", 14, "spec.bogus")
