@@ -355,9 +355,13 @@ def _replicas(ctx: _Context, component: str, spec: dict) -> Optional[tuple[int, 
     low = 1 if low is None else low
     high = low if not high else high
     if high < low:
+        def source(key: str) -> str:
+            return "service" if key in (getattr(ctx.service, component) or {}) else f"runtime {ctx.runtime.name}"
+
         ctx.error(
             "replicas",
-            f"{component}.maxReplicas ({high}) is less than minReplicas ({low})",
+            f"{component}.maxReplicas ({high}, from the {source('maxReplicas')}) is less than "
+            f"minReplicas ({low}, from the {source('minReplicas')})",
             ctx.origin(component, "maxReplicas"),
         )
         return None

@@ -183,8 +183,10 @@ def test_runtime_replicas_apply_and_the_service_overrides_them():
     runtime = make_runtime({"runner": RUNNER, "minReplicas": 2, "maxReplicas": 2})
     objs, _, _ = ok(make_service({}), runtime)
     assert objs[("Deployment", "svc-engine")]["spec"]["replicas"] == 2
-    objs, _, _ = ok(make_service({"minReplicas": 3}), runtime)
+    objs, _, _ = ok(make_service({"minReplicas": 3, "maxReplicas": 3}), runtime)
     assert objs[("Deployment", "svc-engine")]["spec"]["replicas"] == 3
+    (err,) = errors(make_service({"minReplicas": 3}), runtime)
+    assert "maxReplicas (2, from the runtime rt) is less than minReplicas (3, from the service)" in err.message
 
 
 def test_fixed_replicas_above_one_get_a_pdb_and_no_hpa():
