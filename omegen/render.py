@@ -15,16 +15,9 @@ from __future__ import annotations
 from typing import Optional
 
 from omegen.api import Rendered, Resolution
-from omegen.components import (
-    DEPLOYMENT_MODE,
-    ENGINE,
-    ROUTER,
-    Component,
-    build_component,
-    declared_components,
-    service_mode,
-)
+from omegen.components import Component, build_component, declared_components, service_mode
 from omegen.errors import Diagnostic, error, has_errors, info
+from omegen.rendercontext import DEPLOYMENT_MODE, ENGINE, ROUTER
 from omegen.workloads import component_objects, endpoint_service
 
 

@@ -15,7 +15,9 @@ import jinja2
 import jinja2.sandbox
 
 from omegen import yamlio
-from omegen.components import LEADER_LABEL, MANAGED_BY, ROUTER, Component, truncate_with_hash
+from omegen.components import Component
+from omegen.modelref import truncate_with_hash
+from omegen.rendercontext import LEADER_LABEL, MANAGED_BY, ROUTER
 
 LWS_API = "leaderworkerset.x-k8s.io/v1"
 LWS_NAME_MAX = 48

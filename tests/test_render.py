@@ -16,7 +16,7 @@ import pytest
 from omegen import select, yamlio
 from omegen.api import BASE_MODEL, CLUSTER_BASE_MODEL, CLUSTER_SERVING_RUNTIME, OME, SEED, SERVING_RUNTIME
 from omegen.api import InferenceService, Model, Origin, Resolution, Runtime
-from omegen.components import model_label_key, model_volume_name, truncate_with_hash
+from omegen.modelref import model_label_key, model_volume_name, truncate_with_hash
 from omegen.errors import Severity, has_errors
 from omegen.load import load_sources
 from omegen.render import render_service
@@ -455,6 +455,21 @@ def test_every_object_carries_our_labels_and_workloads_our_annotations():
         assert len(r.sources) == 3 and r.sources[1].file == "runtime.yaml" and r.sources[2].file == "model.yaml"
 
 
+def test_meaningful_empty_maps_survive_and_empty_ones_do_not():
+    engine = {
+        "volumes": [{"name": "cache", "emptyDir": {}}],
+        "securityContext": {},
+        "tolerations": [],
+        "affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+            {"topologyKey": "kubernetes.io/hostname", "labelSelector": {}}]}},
+    }
+    objs, _, _ = ok(make_service(engine))
+    pod = objs[("Deployment", "svc-engine")]["spec"]["template"]["spec"]
+    assert {"name": "cache", "emptyDir": {}} in pod["volumes"]
+    assert pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]["labelSelector"] == {}
+    assert "securityContext" not in pod and "tolerations" not in pod
+
+
 def test_ome_labels_and_annotations():
     model = Model(
         kind=CLUSTER_BASE_MODEL, name="llama", namespace=None, origin=Origin("model.yaml"), format_name="safetensors",
@@ -538,6 +553,20 @@ def test_default_readiness_probe_on_the_first_port():
     objs, _, _ = ok(make_service({}))
     probe = serving(objs[("Deployment", "svc-engine")]["spec"]["template"]["spec"])["readinessProbe"]
     assert probe == {"tcpSocket": {"port": 8080}, "timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
+
+
+def test_a_serving_container_without_ports_declares_omes_8080():
+    runner = {k: v for k, v in RUNNER.items() if k != "ports"}
+    objs, _, _ = ok(make_service({}), make_runtime({"runner": runner}))
+    container = serving(objs[("Deployment", "svc-engine")]["spec"]["template"]["spec"])
+    assert container["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
+    assert container["readinessProbe"]["tcpSocket"] == {"port": 8080}
+    assert objs[("Service", "svc-engine")]["spec"]["ports"] == [{"name": "http", "port": 8080, "targetPort": 8080, "protocol": "TCP"}]
+
+
+def test_a_service_can_turn_off_a_runtime_flag():
+    objs, _, _ = ok(make_service({"hostNetwork": False}), make_runtime({"runner": RUNNER, "hostNetwork": True}))
+    assert objs[("Deployment", "svc-engine")]["spec"]["template"]["spec"]["hostNetwork"] is False
 
 
 def test_model_label_keys_follow_ome():

@@ -1,0 +1,130 @@
+"""What every rendering module shares: the component names and fields, and `RenderContext`, the
+resolution being rendered plus the diagnostics found so far, which knows whether a field was written
+by the service or by the runtime so a problem is reported where it was written."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Optional
+
+from omegen.api import FieldOrigin, InferenceService, Model, Runtime
+from omegen.errors import Diagnostic, Severity, error, warning
+
+ENGINE, DECODER, ROUTER = "engine", "decoder", "router"
+COMPONENTS = (ENGINE, DECODER, ROUTER)
+SERVING_CONTAINER = "ome-container"
+MANAGED_BY = {"app.kubernetes.io/managed-by": "omegen"}
+DEPLOYMENT_MODE = "ome.io/deploymentMode"
+LEADER_LABEL = "leaderworkerset.sigs.k8s.io/worker-index"
+DEFAULT_PORT = 8080  # what OME assumes a runtime serves on when it declares no port
+
+# Fields of a component spec that are not pod-spec fields.
+COMPONENT_FIELDS = frozenset(
+    {
+        "labels",
+        "annotations",
+        "minReplicas",
+        "maxReplicas",
+        "scaleMetric",
+        "scaleTarget",
+        "minAvailable",
+        "maxUnavailable",
+        "deploymentStrategy",
+        "containerConcurrency",
+        "timeoutSeconds",
+        "canaryTrafficPercent",
+        "kedaConfig",
+        "acceleratorOverride",
+        "runner",
+        "leader",
+        "worker",
+        "config",
+    }
+)
+
+
+class RenderContext:
+    """The resolution being rendered, and where to report problems about one component."""
+
+    def __init__(self, service: InferenceService, runtime: Runtime, model: Optional[Model]):
+        self.service = service
+        self.runtime = runtime
+        self.model = model
+        self.diagnostics: list[Diagnostic] = []
+
+    def origin(self, component: str, path: str = "") -> FieldOrigin:
+        """The service's field when the service wrote it, else the runtime's."""
+        full = f"{component}.{path}" if path else component
+        if has_path(getattr(self.service, component), path):
+            return self.service.where(full)
+        if has_path(getattr(self.runtime, component), path):
+            return self.runtime.where(full)
+        return self.service.where(component) if getattr(self.service, component) is not None else self.service.where()
+
+    def annotation_origin(self, component: str, key: str) -> FieldOrigin:
+        """Where annotation `key` was written: the component's annotations (service, then runtime),
+        then the service's metadata; else the component. (Keys hold dots, so `origin` cannot.)"""
+        for obj in (self.service, self.runtime):
+            config = getattr(obj, component)
+            if isinstance(config, dict) and isinstance(config.get("annotations"), dict) and key in config["annotations"]:
+                return obj.where(f"{component}.annotations.{key}")
+        if key in self.service.annotations:
+            return self.service.where(f"metadata.annotations.{key}")
+        return self.origin(component)
+
+    def written_annotations(self, component: str) -> dict:
+        """The component annotations the runtime and the service wrote (service wins)."""
+        merged: dict = {}
+        for obj in (self.runtime, self.service):
+            config = getattr(obj, component)
+            if isinstance(config, dict) and isinstance(config.get("annotations"), dict):
+                merged.update(config["annotations"])
+        return merged
+
+    def report(self, make: Callable, code: str, message: str, at: FieldOrigin) -> None:
+        self.diagnostics.append(make(code, message, at.file, at.line, at.column, at.field))
+
+    def error(self, code: str, message: str, at: FieldOrigin) -> None:
+        self.report(error, code, message, at)
+
+    def warning(self, code: str, message: str, at: FieldOrigin) -> None:
+        self.report(warning, code, message, at)
+
+
+def error_count(ctx: RenderContext) -> int:
+    return sum(1 for d in ctx.diagnostics if d.severity is Severity.ERROR)
+
+
+def strings(mapping: Any) -> dict:
+    if not isinstance(mapping, dict):
+        return {}
+    return {str(k): string(v) for k, v in mapping.items() if v is not None}
+
+
+def string(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def has_path(tree: Any, path: str) -> bool:
+    if tree is None:
+        return False
+    if not path:
+        return True
+    node = tree
+    for name, index in _PATH_PART.findall(path):
+        if name:
+            if not isinstance(node, dict) or name not in node:
+                return False
+            node = node[name]
+        else:
+            i = int(index)
+            if not isinstance(node, list) or i >= len(node):
+                return False
+            node = node[i]
+    return True
+
