@@ -135,29 +135,33 @@ def explain(isvc: str, src: Path, namespace: Optional[str], output: str, strict,
 @_format_option
 def validate_command(src: Path, kubeconform: Optional[str], strict, no_builtin, fmt: str) -> None:
     """Load, resolve, render and validate SRC without writing anything."""
-    from omegen import emit, pipeline
+    from omegen import pipeline
 
     result = pipeline.build(src, builtin=_builtin(no_builtin), strict=strict)
     diagnostics = list(result.diagnostics)
     if kubeconform is not None and result.objects:
-        diagnostics.extend(_run_kubeconform(kubeconform, emit.stream(result.objects), result.sources.config.kubernetes_version))
+        diagnostics.extend(_run_kubeconform(kubeconform, result))
         if result.sources.config.strict:
             diagnostics = promote_warnings(diagnostics)
     _report(sort_diagnostics(diagnostics), fmt)
     sys.exit(EXIT_ERRORS if has_errors(diagnostics) else EXIT_OK)
 
 
-def _run_kubeconform(executable: str, stream: str, kubernetes_version: str) -> list[Diagnostic]:
+def _run_kubeconform(executable: str, result) -> list[Diagnostic]:
     import tempfile
 
+    from omegen import emit
     from omegen import kubeconform as kc
 
     found = shutil.which(executable)
     if found is None:
         return [error("kubeconform", f"kubeconform not found: {executable!r} is not an executable on PATH")]
+    objects = list(emit.order(result.objects))
     with tempfile.TemporaryDirectory(prefix="omegen-schemas-") as schema_dir:
         kc.export_schemas(Path(schema_dir))
-        return kc.run_kubeconform(stream, found, kubernetes_version, Path(schema_dir))
+        return kc.run_kubeconform(
+            emit.stream(objects), found, result.sources.config.kubernetes_version, Path(schema_dir), objects=objects
+        )
 
 
 @cli.command()

@@ -527,7 +527,12 @@ def _service(found: _Doc, config: Config):
     )
     if predictor is not None:
         model_ref = predictor.get("model") or {}
-        engine = {k: copy.deepcopy(v) for k, v in predictor.items() if k in _POD_FIELDS or k in _COMPONENT_FIELDS}
+        # `containers` stay pod containers: render places the runner into the one of the same name.
+        engine = {
+            k: copy.deepcopy(v)
+            for k, v in predictor.items()
+            if k in _POD_FIELDS or k in _COMPONENT_FIELDS or k == "containers"
+        }
         source_paths = {
             "engine": "spec.predictor",
             "spec.model.name": "spec.predictor.model.baseModel",

@@ -387,3 +387,24 @@ def test_result_does_not_depend_on_file_order(tree, tmp_path):
     assert sorted(first.runtimes) == sorted(second.runtimes)
     assert sorted(first.services) == sorted(second.services)
     assert [r.formats for r in first.runtimes.values()] == [second.runtimes[k].formats for k in first.runtimes]
+
+
+def test_seed_predictor_containers_are_kept_as_pod_containers(tree):
+    root = tree(
+        {
+            "isvc.yaml": """
+            apiVersion: ome.io/v1beta1
+            kind: InferenceService
+            metadata: {name: s, namespace: ns}
+            spec:
+              predictor:
+                model: {baseModel: m}
+                containers:
+                  - {name: ome-container, env: [{name: A, value: "1"}]}
+                  - {name: log-shipper, image: fluentbit:1}
+            """
+        }
+    )
+    sources, diagnostics = load(root)
+    assert texts(diagnostics) == []
+    assert [c["name"] for c in sources.services[("ns", "s")].engine["containers"]] == ["ome-container", "log-shipper"]
