@@ -25,6 +25,9 @@ CLUSTER_SCOPED = (CLUSTER_SERVING_RUNTIME, CLUSTER_BASE_MODEL)
 SEED = "seed"
 OME = "ome"
 
+# The container that serves the model; the seed: "The container name must be `ome-container`".
+SERVING_CONTAINER = "ome-container"
+
 
 @dataclass(frozen=True, order=True)
 class Origin:
@@ -70,6 +73,35 @@ class SizeRange:
         return f"[{lo}, {hi}]"
 
 
+class _Located:
+    """`where(path)` for source objects: the file, line and column of one of their fields."""
+
+    def where(self, field_path: str = "") -> FieldOrigin:
+        """Accepts source paths or normalized ones (`engine.runner.args[2]` → `spec.containers[0].args[2]`)."""
+        field_path = _to_source_path(self.source_paths, field_path)
+        line, column = _nearest_mark(self.field_marks, field_path, self.origin)
+        return FieldOrigin(self.origin.file, line, column, field_path)
+
+
+# Fields of an engine/decoder/router spec that describe the component, not its pod.
+COMPONENT_FIELDS = frozenset(
+    {
+        "labels",
+        "annotations",
+        "minReplicas",
+        "maxReplicas",
+        "scaleMetric",
+        "scaleTarget",
+        "minAvailable",
+        "maxUnavailable",
+        "deploymentStrategy",
+        "containerConcurrency",
+        "timeoutSeconds",
+        "canaryTrafficPercent",
+    }
+)
+
+
 @dataclass(frozen=True)
 class FormatEntry:
     """One `supportedModelFormats[]` entry, both dialects folded together.
@@ -93,7 +125,7 @@ class FormatEntry:
 
 
 @dataclass(frozen=True)
-class Runtime:
+class Runtime(_Located):
     """A ClusterServingRuntime or ServingRuntime."""
 
     kind: str
@@ -122,15 +154,9 @@ class Runtime:
     def is_cluster(self) -> bool:
         return self.kind == CLUSTER_SERVING_RUNTIME
 
-    def where(self, field_path: str = "") -> FieldOrigin:
-        """Source position of a field; accepts source paths or normalized ones (`engine.runner.args[2]`)."""
-        field_path = _to_source_path(self.source_paths, field_path)
-        line, column = _nearest_mark(self.field_marks, field_path, self.origin)
-        return FieldOrigin(self.origin.file, line, column, field_path)
-
 
 @dataclass(frozen=True)
-class Model:
+class Model(_Located):
     """A ClusterBaseModel or BaseModel: the facts selection and rendering need."""
 
     kind: str
@@ -152,14 +178,11 @@ class Model:
     builtin: bool = False
     annotations: dict = field(default_factory=dict, compare=False)
     field_marks: dict = field(default_factory=dict, compare=False, repr=False)
-
-    def where(self, field_path: str = "") -> FieldOrigin:
-        line, column = _nearest_mark(self.field_marks, field_path, self.origin)
-        return FieldOrigin(self.origin.file, line, column, field_path)
+    source_paths: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
-class InferenceService:
+class InferenceService(_Located):
     """An InferenceService with `predictor` (seed) folded into `engine`/`model`/`runtime` (OME)."""
 
     name: str
@@ -176,12 +199,6 @@ class InferenceService:
     annotations: dict = field(default_factory=dict, compare=False)
     field_marks: dict = field(default_factory=dict, compare=False, repr=False)
     source_paths: dict = field(default_factory=dict, compare=False, repr=False)
-
-    def where(self, field_path: str = "") -> FieldOrigin:
-        """Source position of a field; accepts source paths or normalized ones (`engine.minReplicas`)."""
-        field_path = _to_source_path(self.source_paths, field_path)
-        line, column = _nearest_mark(self.field_marks, field_path, self.origin)
-        return FieldOrigin(self.origin.file, line, column, field_path)
 
 
 @dataclass(frozen=True)

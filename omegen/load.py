@@ -23,10 +23,12 @@ from omegen.api import (
     CLUSTER_BASE_MODEL,
     CLUSTER_SCOPED,
     CLUSTER_SERVING_RUNTIME,
+    COMPONENT_FIELDS,
     INFERENCE_SERVICE,
     KINDS,
     OME,
     SEED,
+    SERVING_CONTAINER,
     SERVING_RUNTIME,
     Config,
     FormatEntry,
@@ -42,7 +44,6 @@ from omegen.resources import data_dir
 from omegen.sizes import SizeError, parse_range, parse_size
 
 BUILTIN_PREFIX = "<builtin>"
-SERVING_CONTAINER = "ome-container"
 SKIPPED_DIRECTORIES = {"overlays"}
 # ome.io kinds OME defines that omegen does not compile: noted, not rejected.
 OTHER_OME_KINDS = {"FineTunedWeight", "AcceleratorClass", "BenchmarkJob"}
@@ -61,17 +62,6 @@ _POD_FIELDS = (
     "serviceAccountName",
     "tolerations",
     "volumes",
-)
-_COMPONENT_FIELDS = (
-    "annotations",
-    "labels",
-    "minReplicas",
-    "maxReplicas",
-    "scaleMetric",
-    "scaleTarget",
-    "minAvailable",
-    "maxUnavailable",
-    "deploymentStrategy",
 )
 # `predictor.model` fields that are not inline container fields.
 _MODEL_REF_FIELDS = ("baseModel", "protocolVersion", "runtime", "fineTunedWeights", "storageUri")
@@ -531,7 +521,7 @@ def _service(found: _Doc, config: Config):
         engine = {
             k: copy.deepcopy(v)
             for k, v in predictor.items()
-            if k in _POD_FIELDS or k in _COMPONENT_FIELDS or k == "containers"
+            if k in _POD_FIELDS or k in COMPONENT_FIELDS or k == "containers"
         }
         source_paths = {
             "engine": "spec.predictor",

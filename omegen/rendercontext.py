@@ -7,40 +7,20 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Optional
 
+from omegen import api
 from omegen.api import FieldOrigin, InferenceService, Model, Runtime
 from omegen.errors import Diagnostic, Severity, error, warning
 
 ENGINE, DECODER, ROUTER = "engine", "decoder", "router"
 COMPONENTS = (ENGINE, DECODER, ROUTER)
-SERVING_CONTAINER = "ome-container"
+SERVING_CONTAINER = api.SERVING_CONTAINER
 MANAGED_BY = {"app.kubernetes.io/managed-by": "omegen"}
 DEPLOYMENT_MODE = "ome.io/deploymentMode"
 LEADER_LABEL = "leaderworkerset.sigs.k8s.io/worker-index"
 DEFAULT_PORT = 8080  # what OME assumes a runtime serves on when it declares no port
 
 # Fields of a component spec that are not pod-spec fields.
-COMPONENT_FIELDS = frozenset(
-    {
-        "labels",
-        "annotations",
-        "minReplicas",
-        "maxReplicas",
-        "scaleMetric",
-        "scaleTarget",
-        "minAvailable",
-        "maxUnavailable",
-        "deploymentStrategy",
-        "containerConcurrency",
-        "timeoutSeconds",
-        "canaryTrafficPercent",
-        "kedaConfig",
-        "acceleratorOverride",
-        "runner",
-        "leader",
-        "worker",
-        "config",
-    }
-)
+COMPONENT_FIELDS = api.COMPONENT_FIELDS | {"kedaConfig", "acceleratorOverride", "runner", "leader", "worker", "config"}
 
 
 class RenderContext:
