@@ -92,3 +92,18 @@ def test_validate_strict_passes(src, tmp_path, capsys):
     captured = capsys.readouterr()
     assert exited.value.code == 0, captured.err
     assert "warning" not in captured.err and "error" not in captured.err
+
+
+def test_runtimes_table_lists_builtin_and_source_runtimes(capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["runtimes", str(REPO / "examples/quickstart")])
+    out = capsys.readouterr().out
+    assert exited.value.code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["NAME", "SCOPE", "SOURCE", "FORMATS/ARCHITECTURES", "SIZE", "PROTOCOLS", "SELECTION", "SHAPE"]
+    rows = {(line.split()[0], line.split()[1]): line for line in lines[1:]}
+    assert len(rows) == 17  # sixteen built-ins plus team-b's namespaced override
+    assert "team-b/runtimes/vllm-llama-3-2-1b.yaml" in rows[("vllm-llama-3-2-1b", "ns/team-b")]
+    assert "engine:LeaderWorkerSet(1+1)" in rows[("vllm-multi-node-llama-3-1-405b", "cluster")]
+    assert "explicit only" in rows[("sglang-small", "cluster")]
+    assert "[60B, 75B]" in rows[("vllm-llama-3-3-70b-instruct", "cluster")] and "auto p2" in rows[("vllm-llama-3-3-70b-instruct", "cluster")]
