@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 API_VERSION = "ome.io/v1beta1"
 
@@ -242,6 +242,8 @@ class Rendered:
     obj: dict = field(compare=False)
     service: tuple  # (namespace, name) of the InferenceService
     sources: tuple[FieldOrigin, ...] = ()
+    # (obj, output field path) → the source field that wrote it, when render knows (pod fields).
+    locate: Optional[Callable[[dict, tuple], Optional[FieldOrigin]]] = field(default=None, compare=False, repr=False)
 
     @property
     def kind(self) -> str:

@@ -18,6 +18,7 @@ from omegen import pods, scaling, templatevars
 from omegen.api import FieldOrigin, InferenceService, Model, Runtime
 from omegen.errors import Diagnostic
 from omegen.merge import strategic_merge
+from omegen.provenance import Locator, pod_locator
 from omegen.rendercontext import (
     COMPONENTS,
     DEPLOYMENT_MODE,
@@ -73,6 +74,7 @@ class Component:
     external_scaling: bool = False  # `ome.io/autoscalerClass: external`: no HPA and no `replicas`
     disruption_budget: Optional[dict] = None  # PDB spec fields (minAvailable/maxUnavailable)
     sources: tuple[FieldOrigin, ...] = ()
+    locate: Optional[Locator] = None  # output pod field → the source field that wrote it
 
     @property
     def autoscaled(self) -> bool:
@@ -161,6 +163,7 @@ def _build(ctx: RenderContext, component: str) -> Optional[Component]:
         external_scaling=external,
         disruption_budget=budget,
         sources=sources,
+        locate=pod_locator(ctx, component, serving.get("name", SERVING_CONTAINER)),
     )
 
 

@@ -72,6 +72,17 @@ def runtime_source(rendered: Rendered) -> str:
     return f"{origin.file}:{origin.line}" if origin.line else origin.file
 
 
+def _written_at(rendered: Rendered, path: tuple) -> str:
+    """` (from runtime runtimes/x.yaml:12)`: the source line that wrote a pod field, when known."""
+    origin = rendered.locate(rendered.obj, path) if rendered.locate else None
+    if origin is None:
+        source = runtime_source(rendered)
+        return f" (from runtime {source})" if source else ""
+    service_file = rendered.sources[0].file if rendered.sources else None
+    what = "service" if origin.file == service_file else "runtime"
+    return f" (from {what} {origin.file}:{origin.line}, {origin.field})"
+
+
 def object_diagnostic(
     code: str, rendered: Rendered, path, what: str, severity: Severity = Severity.ERROR
 ) -> Diagnostic:
@@ -81,9 +92,7 @@ def object_diagnostic(
     message = f"{describe(rendered)}: {field}: {what}" if field else f"{describe(rendered)}: {what}"
     kind = rendered.obj.get("kind", "") if isinstance(rendered.obj, dict) else ""
     if field and in_pod_template(kind, path):
-        source = runtime_source(rendered)
-        if source:
-            message += f" (from runtime {source})"
+        message += _written_at(rendered, tuple(path))
     where = rendered.sources[0] if rendered.sources else None
     return Diagnostic(
         code,

@@ -61,7 +61,7 @@ def render_service(resolution: Resolution, *, template_dir: Optional[str] = None
     rendered: list[Rendered] = []
     for component in components.values():
         for obj in component_objects(component, service.namespace, template_dir):
-            rendered.append(Rendered(obj, key, component.sources))
+            rendered.append(Rendered(obj, key, component.sources, component.locate))
     target = components.get(ROUTER) or components[ENGINE]
     endpoint = endpoint_service(service.name, service.namespace, service.annotations, target, template_dir)
     rendered.append(Rendered(endpoint, key, target.sources))

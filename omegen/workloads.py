@@ -175,7 +175,7 @@ def component_objects(component: Component, namespace: str, template_dir: Option
     objects += render_template(
         "service.yaml.j2",
         template_dir,
-        name=component.name[:63],
+        name=component.name,  # never truncated: a name over 63 characters is a validation error, not a silent collision
         annotations={k: v for k, v in component.annotations.items() if not k.startswith(POD_ONLY_ANNOTATIONS)},
         type=_service_type(component.annotations),
         load_balancer_ip=component.annotations.get(LOAD_BALANCER_IP) if _service_type(component.annotations) == "LoadBalancer" else None,

@@ -1,0 +1,192 @@
+"""Whether a runtime supports a model: the support rules of runtime resolution (design.md section 3).
+
+Support is decided by small predicates over one format entry (`ENTRY_RULES`: format name and
+version, modelType, architecture, quantization, framework and its version) and over the runtime as a
+whole (`RUNTIME_RULES`: disabled, formats, protocol, size range); the first rule that fails is the
+`Failure` reported, with the model field to add when the model lacks what the runtime requires.
+`autoSelect` and ranking are not support: `omegen.select` applies them on top.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from omegen.api import FormatEntry, Model, Runtime, SizeRange
+from omegen.sourcetext import short_path
+from omegen.versions import GREATER_THAN, GREATER_THAN_OR_EQUAL, format_version_matches, framework_version_matches
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a runtime (or one of its format entries) does not support a model."""
+
+    rule: str  # e.g. "architecture", "protocol", "size", "autoSelect", "disabled"
+    reason: str  # one line, e.g. "architecture mismatch: model has X, runtime requires Y"
+    missing: Optional[str] = None  # the model field to add, when the model lacks what the runtime requires
+    required: Optional[str] = None  # what the runtime requires, when `missing` is set
+
+
+def _mismatch(rule: str, label: str, model_value: Optional[str], required: str, missing_field: str) -> Failure:
+    if model_value is None:
+        return Failure(rule, f"{label} mismatch: model has none, runtime requires {required}", missing_field, required)
+    return Failure(rule, f"{label} mismatch: model has {model_value}, runtime requires {required}")
+
+
+def _requirement(version: str, operator: Optional[str]) -> str:
+    if operator == GREATER_THAN:
+        return f"a version below {version} (operator GreaterThan)"
+    if operator == GREATER_THAN_OR_EQUAL:
+        return f"a version at or below {version} (operator GreaterThanOrEqual)"
+    return version
+
+
+def _rule_format_name(entry: FormatEntry, model: Model) -> Optional[Failure]:
+    if entry.name is None:
+        return None
+    if model.format_name is not None and model.format_name.casefold() == entry.name.casefold():
+        return None
+    return _mismatch("format", "format", model.format_name, entry.name, "spec.modelFormat.name")
+
+
+def _rule_format_version(entry: FormatEntry, model: Model) -> Optional[Failure]:
+    if entry.version is None:
+        return None
+    if model.format_version is not None and format_version_matches(entry.version, model.format_version, entry.operator):
+        return None
+    return _mismatch(
+        "format version", "format version", model.format_version, _requirement(entry.version, entry.operator),
+        "spec.modelFormat.version",
+    )
+
+
+def _rule_model_type(entry: FormatEntry, model: Model) -> Optional[Failure]:
+    if entry.model_type is None:
+        return None
+    if model.model_type is not None and model.model_type.casefold() == entry.model_type.casefold():
+        return None
+    return _mismatch("modelType", "model type", model.model_type, entry.model_type, "spec.modelType")
+
+
+def _rule_architecture(entry: FormatEntry, model: Model) -> Optional[Failure]:
+    if entry.architecture is None or model.architecture == entry.architecture:
+        return None
+    return _mismatch("architecture", "architecture", model.architecture, entry.architecture, "spec.modelArchitecture")
+
+
+def _rule_quantization(entry: FormatEntry, model: Model) -> Optional[Failure]:
+    if entry.quantization is None or model.quantization == entry.quantization:
+        return None
+    return _mismatch("quantization", "quantization", model.quantization, entry.quantization, "spec.quantization")
+
+
+def _rule_framework(entry: FormatEntry, model: Model) -> Optional[Failure]:
+    if entry.framework is None or model.framework == entry.framework:
+        return None
+    return _mismatch("framework", "framework", model.framework, entry.framework, "spec.modelFramework.name")
+
+
+def _rule_framework_version(entry: FormatEntry, model: Model) -> Optional[Failure]:
+    if entry.framework_version is None:
+        return None
+    if model.framework_version is not None and framework_version_matches(
+        entry.framework_version, model.framework_version, entry.framework_operator
+    ):
+        return None
+    return _mismatch(
+        "framework version", "framework version", model.framework_version,
+        _requirement(entry.framework_version, entry.framework_operator), "spec.modelFramework.version",
+    )
+
+
+# The per-entry support rules, in the order they are checked and reported.
+ENTRY_RULES: tuple[tuple[str, Callable[[FormatEntry, Model], Optional[Failure]]], ...] = (
+    ("format", _rule_format_name),
+    ("format version", _rule_format_version),
+    ("modelType", _rule_model_type),
+    ("architecture", _rule_architecture),
+    ("quantization", _rule_quantization),
+    ("framework", _rule_framework),
+    ("framework version", _rule_framework_version),
+)
+
+
+def entry_supports(entry: FormatEntry, model: Model) -> Optional[Failure]:
+    """None when every constraint the entry sets holds for the model; else the first that fails."""
+    for _, rule in ENTRY_RULES:
+        failure = rule(entry, model)
+        if failure is not None:
+            return failure
+    return None
+
+
+def _rule_disabled(runtime: Runtime, model: Model, protocol: Optional[str]) -> Optional[Failure]:
+    return Failure("disabled", "runtime is disabled") if runtime.disabled else None
+
+
+def _rule_formats(runtime: Runtime, model: Model, protocol: Optional[str]) -> Optional[Failure]:
+    if not runtime.formats:
+        return Failure("format", "runtime lists no supportedModelFormats")
+    failures = []
+    for entry in runtime.formats:
+        failure = entry_supports(entry, model)
+        if failure is None:
+            return None
+        failures.append((entry, failure))
+    # Report the entry that came closest (failed the latest rule); the first such entry on a tie.
+    order = [name for name, _ in ENTRY_RULES]
+    entry, failure = max(failures, key=lambda ef: order.index(ef[1].rule))  # max() keeps the first maximum
+    if len(runtime.formats) > 1:
+        failure = Failure(
+            failure.rule,
+            f"{failure.reason} (closest of {len(runtime.formats)} entries: {short_path(entry.path)})",
+            failure.missing,
+            failure.required,
+        )
+    return failure
+
+
+def _rule_protocol(runtime: Runtime, model: Model, protocol: Optional[str]) -> Optional[Failure]:
+    if protocol is None or not runtime.protocol_versions or protocol in runtime.protocol_versions:
+        return None
+    return Failure(
+        "protocol",
+        f"protocol mismatch: service uses {protocol}, runtime supports {', '.join(runtime.protocol_versions)}",
+    )
+
+
+def size_range(runtime: Runtime) -> Optional[SizeRange]:
+    """The runtime's model size range; None when it sets no bound."""
+    r = runtime.size_range
+    if r is None or (r.min is None and r.max is None):
+        return None
+    return r
+
+
+def _rule_size(runtime: Runtime, model: Model, protocol: Optional[str]) -> Optional[Failure]:
+    r = size_range(runtime)
+    if model.size is None or r is None or r.contains(model.size):
+        return None
+    return Failure("size", f"size mismatch: model has {model.size.text}, runtime range is {r.text()}")
+
+
+# The runtime-level support rules, in order. `_rule_formats` applies ENTRY_RULES to each entry.
+RUNTIME_RULES: tuple[tuple[str, Callable[[Runtime, Model, Optional[str]], Optional[Failure]]], ...] = (
+    ("disabled", _rule_disabled),
+    ("format", _rule_formats),
+    ("protocol", _rule_protocol),
+    ("size", _rule_size),
+)
+
+
+def runtime_supports(runtime: Runtime, model: Model, protocol: Optional[str] = None) -> Optional[Failure]:
+    """None when the (enabled) runtime supports the model, `autoSelect` not required."""
+    for _, rule in RUNTIME_RULES:
+        failure = rule(runtime, model, protocol)
+        if failure is not None:
+            return failure
+    return None
+
+
+def supporting_entries(runtime: Runtime, model: Model) -> tuple[FormatEntry, ...]:
+    return tuple(e for e in runtime.formats if entry_supports(e, model) is None)
