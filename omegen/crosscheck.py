@@ -10,21 +10,30 @@
   DNS-1123 subdomains), namespaces, label keys and values, annotation keys, container and port names;
 - no two objects share apiVersion group, kind, namespace and name.
 
-The checks never trust the shape of an object (a schema error is reported separately): anything of an
-unexpected type is skipped, never raised on.
+The pods each workload creates and the selector matching are `omegen.podsets`; the naming rules
+are `omegen.k8s_names`. The checks never trust the shape of an object (a schema error is reported
+separately): anything of an unexpected type is skipped, never raised on (`omegen.safeget`).
 """
 
 from __future__ import annotations
 
-import functools
-import re
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable
 
 from omegen.api import Rendered
 from omegen.errors import Diagnostic, Severity
+from omegen.k8s_names import (
+    DNS1123_LABEL,
+    DNS1123_SUBDOMAIN,
+    NAME_RULES,
+    label_key_problem,
+    label_value_problem,
+    name_problem,
+    port_name_problem,
+)
 from omegen.k8s_schemas import show
 from omegen.objdiag import POD_TEMPLATE_PATHS, describe, format_path, object_diagnostic
+from omegen.podsets import PodIndex, PodSet, matches_label_selector, pod_sets, template_labels
+from omegen.safeget import as_dict, as_int, as_list, as_str, get_in
 
 SELECTOR = "output-selector"
 PORT = "output-port"
@@ -32,311 +41,11 @@ NAME = "output-name"
 DUPLICATE = "output-duplicate"
 TARGET = "output-target"
 
-LWS = "LeaderWorkerSet"
-LWS_LABEL = "leaderworkerset.sigs.k8s.io/"
-
-
-class _Any:
-    """A label its controller sets at run time to a value we cannot know: matches any value."""
-
-    def __repr__(self) -> str:  # pragma: no cover
-        return "ANY"
-
-
-ANY = _Any()
-
-# Labels that workload controllers add to every pod they create.
-_CONTROLLER_LABELS = {
-    "Deployment": ("pod-template-hash",),
-    "ReplicaSet": (),
-    "StatefulSet": ("controller-revision-hash", "statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"),
-    "DaemonSet": ("controller-revision-hash", "pod-template-generation"),
-    "Job": ("controller-uid", "job-name", "batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-name"),
-    "CronJob": ("controller-uid", "job-name", "batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-name"),
-    # An LWS runs a leader StatefulSet and one worker StatefulSet per group.
-    LWS: (
-        "controller-revision-hash",
-        "statefulset.kubernetes.io/pod-name",
-        "apps.kubernetes.io/pod-index",
-        LWS_LABEL + "group-index",
-        LWS_LABEL + "group-key",
-        LWS_LABEL + "template-revision-hash",
-        LWS_LABEL + "subgroup-index",
-        LWS_LABEL + "subgroup-key",
-    ),
-}
 _SELECTOR_MUST_MATCH_TEMPLATE = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
-_MAX_ENUMERATED_WORKERS = 10_000
-
-# --- names ---------------------------------------------------------------------------------------
-
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-_PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-
-
-@dataclass(frozen=True)
-class NameRule:
-    title: str
-    max_length: int
-    pattern: Optional[re.Pattern]
-    explanation: str
-
-
-DNS1035_LABEL = NameRule(
-    "DNS-1035 labels", 63, _DNS1035_LABEL, "lowercase letters, digits and '-', starting with a letter, ending with a letter or digit"
-)
-DNS1123_LABEL = NameRule(
-    "DNS-1123 labels", 63, _DNS1123_LABEL, "lowercase letters, digits and '-', starting and ending with a letter or digit"
-)
-DNS1123_SUBDOMAIN = NameRule(
-    "DNS-1123 subdomains",
-    253,
-    _DNS1123_SUBDOMAIN,
-    "lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit",
-)
-PATH_SEGMENT = NameRule("path segment names", 253, None, "any name but '.' and '..', without '/' or '%'")
-
-# The rule each kind's metadata.name follows on the API server (and its admission webhooks).
-NAME_RULES = {
-    "Service": DNS1035_LABEL,
-    LWS: DNS1035_LABEL,  # the LWS webhook: the name is also its headless Service's name
-    "Namespace": DNS1123_LABEL,
-    "Role": PATH_SEGMENT,
-    "RoleBinding": PATH_SEGMENT,
-    "ClusterRole": PATH_SEGMENT,
-    "ClusterRoleBinding": PATH_SEGMENT,
-}
-
-
-def name_problem(name: str, rule: NameRule, subject: str = "names") -> Optional[str]:
-    """Why `name` breaks `rule` (`subject` says whose rule it is: "a Service name"), or None."""
-    if name == "":
-        return "must not be empty"
-    if len(name) > rule.max_length:
-        return f"{show(name, 90)} is {len(name)} characters long; {subject} must be {rule.title} of at most {rule.max_length} characters"
-    if rule.pattern is None:
-        if name in (".", "..") or "/" in name or "%" in name:
-            return f"{show(name, 90)} is not valid: {subject} must be {rule.title} ({rule.explanation})"
-        return None
-    if not rule.pattern.match(name):
-        return f"{show(name, 90)} is not valid: {subject} must be {rule.title} ({rule.explanation})"
-    return None
-
-
-@functools.lru_cache(maxsize=8192)
-def label_key_problem(key: str) -> Optional[str]:
-    prefix, slash, name = key.rpartition("/")
-    if slash and not prefix:
-        return f"key {show(key, 90)} has an empty prefix before '/'"
-    if slash and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix)):
-        return f"key prefix {show(prefix, 90)} must be a DNS-1123 subdomain of at most 253 characters"
-    if not name:
-        return f"key {show(key, 90)} has an empty name"
-    if len(name) > 63:
-        return f"key name {show(name, 90)} is {len(name)} characters long; at most 63 are allowed"
-    if not _QUALIFIED_NAME.match(name):
-        return (
-            f"key {show(key, 90)} is not valid (alphanumerics, '-', '_' and '.', starting and ending "
-            "with an alphanumeric, with an optional DNS subdomain prefix and '/')"
-        )
-    return None
-
-
-@functools.lru_cache(maxsize=8192)
-def label_value_problem(value: str) -> Optional[str]:
-    if len(value) > 63:
-        return f"value {show(value, 90)} is {len(value)} characters long; label values are at most 63"
-    if not _LABEL_VALUE.match(value):
-        return (
-            f"value {show(value, 90)} is not a valid label value (alphanumerics, '-', '_' and '.', "
-            "starting and ending with an alphanumeric)"
-        )
-    return None
-
-
-def port_name_problem(name: str) -> Optional[str]:
-    # IANA_SVC_NAME, as the API server checks container port names (Service ports need a named
-    # targetPort to resolve against them).
-    if not name:
-        return "must not be empty"
-    if len(name) > 15:
-        return f"{show(name)} is {len(name)} characters long; a port name is at most 15 (IANA_SVC_NAME)"
-    if not _PORT_NAME.match(name) or "--" in name:
-        return f"{show(name)} is not a valid port name (lowercase letters, digits and single '-', not at either end)"
-    if not re.search(r"[a-z]", name):
-        return f"{show(name)} is not a valid port name (it must contain a letter)"
-    return None
-
-
-# --- small safe accessors --------------------------------------------------------------------------
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
-def _str(value: Any) -> Optional[str]:
-    return value if isinstance(value, str) else None
-
-
-def _int(value: Any) -> Optional[int]:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _group(api_version: Any) -> str:
     return api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
-
-
-# --- the pods a workload creates -------------------------------------------------------------------
-
-
-@dataclass
-class PodSet:
-    """The pods one pod template of one workload creates, with the labels they will carry."""
-
-    rendered: Rendered
-    index: int
-    path: tuple  # to the template in the workload
-    role: str  # "" | "leader" | "worker"
-    labels: dict  # key → str | frozenset of str | ANY
-    own_labels: dict  # the template's literal labels
-    spec: dict = field(default_factory=dict)
-
-    @property
-    def namespace(self) -> str:
-        return _str(_dict(self.rendered.obj.get("metadata")).get("namespace")) or ""
-
-    def title(self) -> str:
-        suffix = f" ({self.role} pods)" if self.role else ""
-        return describe(self.rendered) + suffix
-
-    def containers(self) -> list[tuple[tuple, dict]]:
-        out = []
-        for key in ("containers", "initContainers"):
-            for i, container in enumerate(_list(self.spec.get(key))):
-                if isinstance(container, dict):
-                    out.append((self.path + ("spec", key, i), container))
-        return out
-
-    def declares_ports(self) -> bool:
-        return any(_list(container.get("ports")) for _, container in self.containers())
-
-    def has_port(self, target) -> bool:
-        for _, container in self.containers():
-            for port in _list(container.get("ports")):
-                port = _dict(port)
-                if isinstance(target, str) and port.get("name") == target:
-                    return True
-                if _int(target) is not None and _int(port.get("containerPort")) == target:
-                    return True
-        return False
-
-
-def _template_labels(template: dict) -> dict:
-    labels = _dict(_dict(template.get("metadata")).get("labels"))
-    return {k: v for k, v in labels.items() if isinstance(k, str) and isinstance(v, str)}
-
-
-def pod_sets(objects: list[Rendered]) -> list[PodSet]:
-    out = []
-    for index, rendered in enumerate(objects):
-        obj = rendered.obj if isinstance(rendered.obj, dict) else {}
-        kind = obj.get("kind")
-        if kind not in POD_TEMPLATE_PATHS:
-            continue
-        controller = {key: ANY for key in _CONTROLLER_LABELS.get(kind, ())}
-        if kind == LWS:
-            out.extend(_lws_pod_sets(rendered, index, obj, controller))
-            continue
-        (path,) = POD_TEMPLATE_PATHS[kind]
-        template = _at(obj, path)
-        if not isinstance(template, dict):
-            continue
-        own = _template_labels(template)
-        out.append(PodSet(rendered, index, path, "", {**controller, **own}, own, _dict(template.get("spec"))))
-    return out
-
-
-def _lws_pod_sets(rendered: Rendered, index: int, obj: dict, controller: dict) -> list[PodSet]:
-    leader_path, worker_path = POD_TEMPLATE_PATHS[LWS]
-    lwt = _dict(_dict(obj.get("spec")).get("leaderWorkerTemplate"))
-    name = _str(_dict(obj.get("metadata")).get("name")) or ""
-    size = _int(lwt.get("size"))
-    size = 1 if size is None else size
-    worker = lwt.get("workerTemplate")
-    leader = lwt.get("leaderTemplate")
-    out = []
-    # Without a leaderTemplate the leader is made from the worker template.
-    leader_at, leader_template = (leader_path, leader) if isinstance(leader, dict) else (worker_path, worker)
-    if isinstance(leader_template, dict):
-        own = _template_labels(leader_template)
-        labels = {**controller, **own, LWS_LABEL + "name": name, LWS_LABEL + "worker-index": "0"}
-        out.append(PodSet(rendered, index, leader_at, "leader", labels, own, _dict(leader_template.get("spec"))))
-    if isinstance(worker, dict) and size > 1:
-        own = _template_labels(worker)
-        indices = frozenset(str(i) for i in range(1, size)) if size <= _MAX_ENUMERATED_WORKERS else ANY
-        labels = {**controller, **own, LWS_LABEL + "name": name, LWS_LABEL + "worker-index": indices}
-        out.append(PodSet(rendered, index, worker_path, "worker", labels, own, _dict(worker.get("spec"))))
-    return out
-
-
-def _at(obj: Any, path: tuple) -> Any:
-    for key in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(key)
-    return obj
-
-
-def _value_matches(have: Any, want: str) -> bool:
-    if have is ANY:
-        return True
-    if isinstance(have, frozenset):
-        return want in have
-    return have == want
-
-
-def matches_map(labels: dict, selector: dict) -> bool:
-    """A Service-style equality selector."""
-    return all(key in labels and _value_matches(labels[key], str(value)) for key, value in selector.items())
-
-
-def matches_label_selector(labels: dict, selector: dict) -> bool:
-    """A metav1.LabelSelector (matchLabels and matchExpressions). `{}` matches everything."""
-    if not matches_map(labels, _dict(selector.get("matchLabels"))):
-        return False
-    for expression in _list(selector.get("matchExpressions")):
-        expression = _dict(expression)
-        key, operator = expression.get("key"), expression.get("operator")
-        values = {str(v) for v in _list(expression.get("values"))}
-        have = labels.get(key) if key in labels else None
-        if operator == "In":
-            if key not in labels or not (
-                have is ANY or (have & values if isinstance(have, frozenset) else have in values)
-            ):
-                return False
-        elif operator == "NotIn":
-            if key in labels and have is not ANY and (
-                (isinstance(have, frozenset) and have <= values) or (isinstance(have, str) and have in values)
-            ):
-                return False
-        elif operator == "Exists":
-            if key not in labels:
-                return False
-        elif operator == "DoesNotExist":
-            if key in labels:
-                return False
-        else:
-            return False
-    return True
 
 
 def _selector_text(selector: dict) -> str:
@@ -344,46 +53,12 @@ def _selector_text(selector: dict) -> str:
 
 
 def _label_selector_text(selector: dict) -> str:
-    parts = [f"{k}={v}" for k, v in sorted((str(k), str(v)) for k, v in _dict(selector.get("matchLabels")).items())]
-    for expression in _list(selector.get("matchExpressions")):
-        expression = _dict(expression)
-        values = ",".join(sorted(str(v) for v in _list(expression.get("values"))))
+    parts = [f"{k}={v}" for k, v in sorted((str(k), str(v)) for k, v in as_dict(selector.get("matchLabels")).items())]
+    for expression in as_list(selector.get("matchExpressions")):
+        expression = as_dict(expression)
+        values = ",".join(sorted(str(v) for v in as_list(expression.get("values"))))
         parts.append(f"{expression.get('key')} {expression.get('operator')} ({values})" if values else f"{expression.get('key')} {expression.get('operator')}")
     return ", ".join(parts) or "{}"
-
-
-class _PodIndex:
-    """The pod sets of one namespace, indexed by label so a Service finds its pods without a scan."""
-
-    def __init__(self):
-        self.all: list[PodSet] = []
-        self._exact: dict[tuple, list[int]] = {}
-        self._loose: dict[str, list[int]] = {}  # labels whose value is ANY or one of several
-
-    def add(self, pod_set: PodSet) -> None:
-        n = len(self.all)
-        self.all.append(pod_set)
-        for key, value in pod_set.labels.items():
-            if isinstance(value, str):
-                self._exact.setdefault((key, value), []).append(n)
-            else:
-                self._loose.setdefault(key, []).append(n)
-
-    def candidates(self, match_labels: dict) -> list[PodSet]:
-        """A superset of the pod sets an equality selector matches, small when the selector is specific."""
-        best_key, best_size = None, len(self.all) + 1
-        for key, value in match_labels.items():
-            size = len(self._exact.get((key, str(value)), ())) + len(self._loose.get(key, ()))
-            if size < best_size:
-                best_key, best_size = (key, str(value)), size
-        if best_key is None:
-            return self.all
-        numbers = self._exact.get(best_key, []) + self._loose.get(best_key[0], [])
-        return [self.all[n] for n in sorted(set(numbers))]
-
-    def select(self, selector: dict) -> list[PodSet]:
-        """The pod sets an equality selector matches, in insertion order."""
-        return [p for p in self.candidates(selector) if matches_map(p.labels, selector)]
 
 
 # --- the checks ------------------------------------------------------------------------------------
@@ -392,9 +67,9 @@ class _PodIndex:
 def cross_check(objects: list[Rendered]) -> list[Diagnostic]:
     """Every cross-object and naming finding, in object order."""
     sets = pod_sets(objects)
-    by_namespace: dict[str, _PodIndex] = {}
+    by_namespace: dict[str, PodIndex] = {}
     for pod_set in sets:
-        by_namespace.setdefault(pod_set.namespace, _PodIndex()).add(pod_set)
+        by_namespace.setdefault(pod_set.namespace, PodIndex()).add(pod_set)
     index = _index(objects)
     found: list[tuple[int, Diagnostic]] = []
     found.extend(_duplicates(objects))
@@ -426,8 +101,8 @@ def _index(objects: list[Rendered]) -> dict:
     out: dict = {}
     for rendered in objects:
         obj = rendered.obj if isinstance(rendered.obj, dict) else {}
-        meta = _dict(obj.get("metadata"))
-        key = (obj.get("kind"), _str(meta.get("namespace")) or "", meta.get("name"))
+        meta = as_dict(obj.get("metadata"))
+        key = (obj.get("kind"), as_str(meta.get("namespace")) or "", meta.get("name"))
         out.setdefault(key, []).append(rendered)
     return out
 
@@ -436,11 +111,11 @@ def _duplicates(objects: list[Rendered]) -> Iterable[tuple[int, Diagnostic]]:
     first: dict = {}
     for i, rendered in enumerate(objects):
         obj = rendered.obj if isinstance(rendered.obj, dict) else {}
-        meta = _dict(obj.get("metadata"))
+        meta = as_dict(obj.get("metadata"))
         name = meta.get("name")
         if not isinstance(name, str) or not isinstance(obj.get("kind"), str):
             continue
-        key = (_group(obj.get("apiVersion")), obj["kind"], _str(meta.get("namespace")) or "", name)
+        key = (_group(obj.get("apiVersion")), obj["kind"], as_str(meta.get("namespace")) or "", name)
         if key not in first:
             first[key] = rendered
             continue
@@ -455,7 +130,7 @@ def _duplicates(objects: list[Rendered]) -> Iterable[tuple[int, Diagnostic]]:
 def _names(rendered: Rendered, obj: dict) -> list[Diagnostic]:
     out = []
     kind = obj.get("kind")
-    meta = _dict(obj.get("metadata"))
+    meta = as_dict(obj.get("metadata"))
     name = meta.get("name")
     if not isinstance(name, str):
         if name is None:
@@ -472,18 +147,18 @@ def _names(rendered: Rendered, obj: dict) -> list[Diagnostic]:
             out.append(object_diagnostic(NAME, rendered, ("metadata", "namespace"), problem))
     out.extend(_metadata_maps(rendered, ("metadata",), meta))
     if kind == "Service":
-        spec = _dict(obj.get("spec"))
-        out.extend(_label_map(rendered, ("spec", "selector"), _dict(spec.get("selector"))))
+        spec = as_dict(obj.get("spec"))
+        out.extend(_label_map(rendered, ("spec", "selector"), as_dict(spec.get("selector"))))
         out.extend(_service_port_names(rendered, spec))
-    selector = _dict(_dict(obj.get("spec")).get("selector"))
+    selector = as_dict(as_dict(obj.get("spec")).get("selector"))
     if kind != "Service" and "matchLabels" in selector:
-        out.extend(_label_map(rendered, ("spec", "selector", "matchLabels"), _dict(selector.get("matchLabels"))))
+        out.extend(_label_map(rendered, ("spec", "selector", "matchLabels"), as_dict(selector.get("matchLabels"))))
     return out
 
 
 def _metadata_maps(rendered: Rendered, path: tuple, meta: dict) -> list[Diagnostic]:
-    out = _label_map(rendered, path + ("labels",), _dict(meta.get("labels")))
-    for key in sorted(k for k in _dict(meta.get("annotations")) if isinstance(k, str)):
+    out = _label_map(rendered, path + ("labels",), as_dict(meta.get("labels")))
+    for key in sorted(k for k in as_dict(meta.get("annotations")) if isinstance(k, str)):
         problem = label_key_problem(key)
         if problem:
             out.append(object_diagnostic(NAME, rendered, path + ("annotations", key), f"annotation {problem}"))
@@ -506,10 +181,10 @@ def _label_map(rendered: Rendered, path: tuple, labels: dict) -> list[Diagnostic
 
 def _service_port_names(rendered: Rendered, spec: dict) -> list[Diagnostic]:
     out = []
-    ports = _list(spec.get("ports"))
+    ports = as_list(spec.get("ports"))
     names: dict[str, int] = {}
     for i, port in enumerate(ports):
-        port = _dict(port)
+        port = as_dict(port)
         name = port.get("name")
         if name is None or name == "":
             if len(ports) > 1:
@@ -532,13 +207,13 @@ def _service_port_names(rendered: Rendered, spec: dict) -> list[Diagnostic]:
 
 
 def _own_selector(rendered: Rendered, obj: dict) -> list[Diagnostic]:
-    spec = _dict(obj.get("spec"))
+    spec = as_dict(obj.get("spec"))
     selector = spec.get("selector")
     if not isinstance(selector, dict):
         return []  # missing: the schema reports it
     (path,) = POD_TEMPLATE_PATHS[obj["kind"]]
-    labels = _template_labels(_dict(_at(obj, path)))
-    if not _dict(selector.get("matchLabels")) and not _list(selector.get("matchExpressions")):
+    labels = template_labels(as_dict(get_in(obj, path)))
+    if not as_dict(selector.get("matchLabels")) and not as_list(selector.get("matchExpressions")):
         return [object_diagnostic(SELECTOR, rendered, ("spec", "selector"), "is empty; a workload selector must select its pods")]
     if not matches_label_selector(labels, selector):
         return [
@@ -554,11 +229,11 @@ def _own_selector(rendered: Rendered, obj: dict) -> list[Diagnostic]:
 
 
 def _service(rendered: Rendered, obj: dict, by_namespace: dict) -> list[Diagnostic]:
-    spec = _dict(obj.get("spec"))
+    spec = as_dict(obj.get("spec"))
     selector = spec.get("selector")
     if spec.get("type") == "ExternalName" or not isinstance(selector, dict) or not selector:
         return []  # no selector: endpoints are managed elsewhere
-    namespace = _str(_dict(obj.get("metadata")).get("namespace")) or ""
+    namespace = as_str(as_dict(obj.get("metadata")).get("namespace")) or ""
     pods = by_namespace.get(namespace)
     selected = pods.select(selector) if pods else []
     if not selected:
@@ -569,8 +244,8 @@ def _service(rendered: Rendered, obj: dict, by_namespace: dict) -> list[Diagnost
             )
         ]
     out = []
-    for i, port in enumerate(_list(spec.get("ports"))):
-        port = _dict(port)
+    for i, port in enumerate(as_list(spec.get("ports"))):
+        port = as_dict(port)
         if "targetPort" in port:
             target, path = port.get("targetPort"), ("spec", "ports", i, "targetPort")
         else:
@@ -603,11 +278,11 @@ def _service(rendered: Rendered, obj: dict, by_namespace: dict) -> list[Diagnost
 
 
 def _hpa(rendered: Rendered, obj: dict, index: dict) -> list[Diagnostic]:
-    ref = _dict(_dict(obj.get("spec")).get("scaleTargetRef"))
+    ref = as_dict(as_dict(obj.get("spec")).get("scaleTargetRef"))
     kind, name = ref.get("kind"), ref.get("name")
     if not isinstance(kind, str) or not isinstance(name, str):
         return []  # the schema reports a malformed reference
-    namespace = _str(_dict(obj.get("metadata")).get("namespace")) or ""
+    namespace = as_str(as_dict(obj.get("metadata")).get("namespace")) or ""
     group = _group(ref.get("apiVersion"))
     targets = [
         t for t in index.get((kind, namespace, name), []) if not ref.get("apiVersion") or _group(t.obj.get("apiVersion")) == group
@@ -619,7 +294,7 @@ def _hpa(rendered: Rendered, obj: dict, index: dict) -> list[Diagnostic]:
             object_diagnostic(TARGET, rendered, ("spec", "scaleTargetRef"), f"scales {api}{kind} {where}, which is not in the output")
         ]
     target = targets[0]
-    if "replicas" in _dict(target.obj.get("spec")):
+    if "replicas" in as_dict(target.obj.get("spec")):
         return [
             object_diagnostic(
                 TARGET,
@@ -633,13 +308,13 @@ def _hpa(rendered: Rendered, obj: dict, index: dict) -> list[Diagnostic]:
 
 
 def _pdb(rendered: Rendered, obj: dict, by_namespace: dict) -> list[Diagnostic]:
-    spec = _dict(obj.get("spec"))
+    spec = as_dict(obj.get("spec"))
     selector = spec.get("selector")
     if not isinstance(selector, dict):
         return [object_diagnostic(SELECTOR, rendered, ("spec", "selector"), "missing: the PodDisruptionBudget protects no pods")]
-    namespace = _str(_dict(obj.get("metadata")).get("namespace")) or ""
+    namespace = as_str(as_dict(obj.get("metadata")).get("namespace")) or ""
     pods = by_namespace.get(namespace)
-    if pods and any(matches_label_selector(p.labels, selector) for p in pods.candidates(_dict(selector.get("matchLabels")))):
+    if pods and any(matches_label_selector(p.labels, selector) for p in pods.candidates(as_dict(selector.get("matchLabels")))):
         return []
     where = f"namespace {namespace}" if namespace else "the default namespace"
     return [
@@ -660,7 +335,7 @@ def _pod_template(pod_set: PodSet) -> list[Diagnostic]:
     """Names and probe ports inside one pod template."""
     out = []
     rendered = pod_set.rendered
-    out.extend(_metadata_maps(rendered, pod_set.path + ("metadata",), _dict(_dict(_at(rendered.obj, pod_set.path)).get("metadata"))))
+    out.extend(_metadata_maps(rendered, pod_set.path + ("metadata",), as_dict(as_dict(get_in(rendered.obj, pod_set.path)).get("metadata"))))
     container_names: dict[str, tuple] = {}
     for path, container in pod_set.containers():
         name = container.get("name")
@@ -678,9 +353,9 @@ def _pod_template(pod_set: PodSet) -> list[Diagnostic]:
                 container_names[name] = path
         numbers, names = set(), set()
         port_names: dict[str, int] = {}
-        for j, port in enumerate(_list(container.get("ports"))):
-            port = _dict(port)
-            if _int(port.get("containerPort")) is not None:
+        for j, port in enumerate(as_list(container.get("ports"))):
+            port = as_dict(port)
+            if as_int(port.get("containerPort")) is not None:
                 numbers.add(port["containerPort"])
             port_name = port.get("name")
             if isinstance(port_name, str):
@@ -698,7 +373,7 @@ def _pod_template(pod_set: PodSet) -> list[Diagnostic]:
                     port_names[port_name] = j
         for probe in _PROBES:
             for handler in _HANDLERS:
-                action = _dict(_dict(container.get(probe)).get(handler))
+                action = as_dict(as_dict(container.get(probe)).get(handler))
                 if "port" not in action:
                     continue
                 port = action["port"]
@@ -706,8 +381,8 @@ def _pod_template(pod_set: PodSet) -> list[Diagnostic]:
                 declared = _declared(container)
                 if isinstance(port, str) and port not in names:
                     out.append(object_diagnostic(PORT, rendered, at, f"named port {show(port)} is not a port of this container ({declared})"))
-                elif _int(port) is not None and port not in numbers:
-                    if _list(container.get("ports")):
+                elif as_int(port) is not None and port not in numbers:
+                    if as_list(container.get("ports")):
                         out.append(object_diagnostic(PORT, rendered, at, f"port {port} is not a port of this container ({declared})"))
                     else:  # undeclared but possibly served: see _service
                         out.append(
@@ -720,8 +395,8 @@ def _pod_template(pod_set: PodSet) -> list[Diagnostic]:
 
 def _declared(container: dict) -> str:
     parts = []
-    for port in _list(container.get("ports")):
-        port = _dict(port)
+    for port in as_list(container.get("ports")):
+        port = as_dict(port)
         number, name = port.get("containerPort"), port.get("name")
         if number is None:
             continue

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
-from omegen import emit, render, select, validate
+from omegen import emit, render, runtime_checks, select, validate
 from omegen.api import Rendered, Resolution, Sources
 from omegen.errors import Diagnostic, has_errors, promote_warnings, sort_diagnostics
 from omegen.load import load_sources
@@ -34,7 +34,7 @@ class BuildResult:
 def load(src: Path, *, builtin: Optional[bool] = None, strict: Optional[bool] = None, skip: Iterable[Path] = ()):
     """Sources plus the load-time and runtime-validation diagnostics."""
     sources, diagnostics = load_sources(src, builtin=builtin, strict=strict, skip=skip)
-    diagnostics = list(diagnostics) + list(select.check_runtimes(sources, strict=sources.config.strict))
+    diagnostics = list(diagnostics) + list(runtime_checks.check_runtimes(sources, strict=sources.config.strict))
     return sources, diagnostics
 
 

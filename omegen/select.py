@@ -63,7 +63,7 @@ def _scope_key(runtime: Runtime) -> int:
 
 
 def valid_priority(priority) -> bool:
-    """An integer (not a bool); any other priority ranks as unset and `check_runtimes` reports it."""
+    """An integer (not a bool); any other priority ranks as unset (`omegen.runtime_checks` reports it)."""
     return isinstance(priority, int) and not isinstance(priority, bool)
 
 

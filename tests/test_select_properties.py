@@ -8,7 +8,8 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omegen.select import AMBIGUOUS_RULES, DECIDING_RULES, check_runtimes, resolve
+from omegen.runtime_checks import check_runtimes
+from omegen.select import AMBIGUOUS_RULES, DECIDING_RULES, resolve
 from select_factories import CSR, SR, entry, model, runtime, service, sources
 
 SETTINGS = settings(max_examples=150, deadline=None)

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from omegen.errors import Severity
-from omegen.select import DECIDING_RULES, check_runtimes, resolve
+from omegen.runtime_checks import check_runtimes
+from omegen.select import DECIDING_RULES, resolve
 
 UPSTREAM = Path(__file__).resolve().parents[2] / "shared" / "upstream" / "ome" / "config"
 

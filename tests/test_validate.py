@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from omegen import crosscheck, k8s_schemas
+from omegen import k8s_schemas, podsets
 from omegen.api import FieldOrigin, Rendered
 from omegen.errors import Severity
 from omegen.kubeconform import export_schemas, kubeconform_version, parse_output, run_kubeconform
@@ -552,11 +552,11 @@ def test_cross_checks_survive_garbage():
 
 
 def test_selector_matching_unit():
-    labels = {"a": "1", "w": frozenset({"1", "2"}), "h": crosscheck.ANY}
-    assert crosscheck.matches_map(labels, {"a": "1", "w": "2", "h": "zzz"})
-    assert not crosscheck.matches_map(labels, {"a": "1", "w": "0"})
-    assert not crosscheck.matches_map(labels, {"b": "1"})
-    m = crosscheck.matches_label_selector
+    labels = {"a": "1", "w": frozenset({"1", "2"}), "h": podsets.ANY}
+    assert podsets.matches_map(labels, {"a": "1", "w": "2", "h": "zzz"})
+    assert not podsets.matches_map(labels, {"a": "1", "w": "0"})
+    assert not podsets.matches_map(labels, {"b": "1"})
+    m = podsets.matches_label_selector
     assert m(labels, {})
     assert m(labels, {"matchExpressions": [{"key": "a", "operator": "In", "values": ["1", "3"]}]})
     assert not m(labels, {"matchExpressions": [{"key": "a", "operator": "NotIn", "values": ["1"]}]})

@@ -1,0 +1,118 @@
+"""The API server's naming rules for Kubernetes objects, as pure predicates that say what is wrong.
+
+`name_problem` checks a name against a `NameRule` (DNS-1035 label, DNS-1123 label or subdomain, path
+segment; `NAME_RULES` gives each kind's rule for `metadata.name`); `label_key_problem`,
+`label_value_problem` and `port_name_problem` check label and annotation keys, label values and
+container port names (IANA_SVC_NAME). Each returns None for a valid name, else one line saying why
+it is not, ready for a diagnostic.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from omegen.k8s_schemas import show
+
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class NameRule:
+    title: str
+    max_length: int
+    pattern: Optional[re.Pattern]
+    explanation: str
+
+
+DNS1035_LABEL = NameRule(
+    "DNS-1035 labels", 63, _DNS1035_LABEL, "lowercase letters, digits and '-', starting with a letter, ending with a letter or digit"
+)
+DNS1123_LABEL = NameRule(
+    "DNS-1123 labels", 63, _DNS1123_LABEL, "lowercase letters, digits and '-', starting and ending with a letter or digit"
+)
+DNS1123_SUBDOMAIN = NameRule(
+    "DNS-1123 subdomains",
+    253,
+    _DNS1123_SUBDOMAIN,
+    "lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit",
+)
+PATH_SEGMENT = NameRule("path segment names", 253, None, "any name but '.' and '..', without '/' or '%'")
+
+# The rule each kind's metadata.name follows on the API server (and its admission webhooks).
+NAME_RULES = {
+    "Service": DNS1035_LABEL,
+    "LeaderWorkerSet": DNS1035_LABEL,  # the LWS webhook: the name is also its headless Service's name
+    "Namespace": DNS1123_LABEL,
+    "Role": PATH_SEGMENT,
+    "RoleBinding": PATH_SEGMENT,
+    "ClusterRole": PATH_SEGMENT,
+    "ClusterRoleBinding": PATH_SEGMENT,
+}
+
+
+def name_problem(name: str, rule: NameRule, subject: str = "names") -> Optional[str]:
+    """Why `name` breaks `rule` (`subject` says whose rule it is: "a Service name"), or None."""
+    if name == "":
+        return "must not be empty"
+    if len(name) > rule.max_length:
+        return f"{show(name, 90)} is {len(name)} characters long; {subject} must be {rule.title} of at most {rule.max_length} characters"
+    if rule.pattern is None:
+        if name in (".", "..") or "/" in name or "%" in name:
+            return f"{show(name, 90)} is not valid: {subject} must be {rule.title} ({rule.explanation})"
+        return None
+    if not rule.pattern.match(name):
+        return f"{show(name, 90)} is not valid: {subject} must be {rule.title} ({rule.explanation})"
+    return None
+
+
+@functools.lru_cache(maxsize=8192)
+def label_key_problem(key: str) -> Optional[str]:
+    prefix, slash, name = key.rpartition("/")
+    if slash and not prefix:
+        return f"key {show(key, 90)} has an empty prefix before '/'"
+    if slash and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix)):
+        return f"key prefix {show(prefix, 90)} must be a DNS-1123 subdomain of at most 253 characters"
+    if not name:
+        return f"key {show(key, 90)} has an empty name"
+    if len(name) > 63:
+        return f"key name {show(name, 90)} is {len(name)} characters long; at most 63 are allowed"
+    if not _QUALIFIED_NAME.match(name):
+        return (
+            f"key {show(key, 90)} is not valid (alphanumerics, '-', '_' and '.', starting and ending "
+            "with an alphanumeric, with an optional DNS subdomain prefix and '/')"
+        )
+    return None
+
+
+@functools.lru_cache(maxsize=8192)
+def label_value_problem(value: str) -> Optional[str]:
+    if len(value) > 63:
+        return f"value {show(value, 90)} is {len(value)} characters long; label values are at most 63"
+    if not _LABEL_VALUE.match(value):
+        return (
+            f"value {show(value, 90)} is not a valid label value (alphanumerics, '-', '_' and '.', "
+            "starting and ending with an alphanumeric)"
+        )
+    return None
+
+
+def port_name_problem(name: str) -> Optional[str]:
+    # IANA_SVC_NAME, as the API server checks container port names (Service ports need a named
+    # targetPort to resolve against them).
+    if not name:
+        return "must not be empty"
+    if len(name) > 15:
+        return f"{show(name)} is {len(name)} characters long; a port name is at most 15 (IANA_SVC_NAME)"
+    if not _PORT_NAME.match(name) or "--" in name:
+        return f"{show(name)} is not a valid port name (lowercase letters, digits and single '-', not at either end)"
+    if not re.search(r"[a-z]", name):
+        return f"{show(name)} is not a valid port name (it must contain a letter)"
+    return None
