@@ -16,6 +16,7 @@ from omegen.api import CLUSTER_SCOPED, INFERENCE_SERVICE, Config, InferenceServi
 from omegen.config import CONFIG_FILE, load_config
 from omegen.discover import SourceDocument, discover, read_documents
 from omegen.errors import Diagnostic, error, has_errors, info
+from omegen.k8s_names import DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN, name_problem
 from omegen.normalize import normalize
 from omegen.resources import data_dir
 
@@ -116,6 +117,18 @@ def _check_metadata(found: SourceDocument) -> list[Diagnostic]:
     metadata = found.doc.data.get("metadata")
     if not isinstance(metadata, dict) or not metadata.get("name"):
         return [found.error("missing-field", "metadata.name is required", ("metadata",))]
-    if found.kind in CLUSTER_SCOPED and metadata.get("namespace"):
-        return [found.warning("ignored-field", f"{found.kind} is cluster-scoped; metadata.namespace is ignored", ("metadata", "namespace"))]
-    return []
+    problems = []
+    # OME's webhook holds service names to DNS-1035 labels; the endpoint Service is named after it.
+    rule = DNS1035_LABEL if found.kind == INFERENCE_SERVICE else DNS1123_SUBDOMAIN
+    subject = "InferenceService names" if found.kind == INFERENCE_SERVICE else f"{found.kind} names"
+    why = name_problem(str(metadata["name"]), rule, subject)
+    if why:
+        problems.append(found.error("invalid-name", f"metadata.name: {why}", ("metadata", "name")))
+    namespace = metadata.get("namespace")
+    if found.kind in CLUSTER_SCOPED and namespace:
+        problems.append(found.warning("ignored-field", f"{found.kind} is cluster-scoped; metadata.namespace is ignored", ("metadata", "namespace")))
+    elif namespace:
+        why = name_problem(str(namespace), DNS1123_LABEL, "namespaces")
+        if why:
+            problems.append(found.error("invalid-name", f"metadata.namespace: {why}", ("metadata", "namespace")))
+    return problems

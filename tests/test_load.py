@@ -408,3 +408,29 @@ def test_seed_predictor_containers_are_kept_as_pod_containers(tree):
     sources, diagnostics = load(root)
     assert texts(diagnostics) == []
     assert [c["name"] for c in sources.services[("ns", "s")].engine["containers"]] == ["ome-container", "log-shipper"]
+
+
+@pytest.mark.parametrize(
+    "document, expected",
+    [
+        (
+            "apiVersion: ome.io/v1beta1\nkind: InferenceService\nmetadata: {name: Bad_Name}\nspec: {model: {name: m}}\n",
+            "x.yaml:3:12: error[invalid-name]: metadata.name: \"Bad_Name\" is not valid: InferenceService names must be "
+            "DNS-1035 labels (lowercase letters, digits and '-', starting with a letter, ending with a letter or digit)",
+        ),
+        (
+            "apiVersion: ome.io/v1beta1\nkind: InferenceService\nmetadata: {name: ok, namespace: Team_A}\nspec: {model: {name: m}}\n",
+            "x.yaml:3:22: error[invalid-name]: metadata.namespace: \"Team_A\" is not valid: namespaces must be "
+            "DNS-1123 labels (lowercase letters, digits and '-', starting and ending with a letter or digit)",
+        ),
+        (
+            "apiVersion: ome.io/v1beta1\nkind: ClusterBaseModel\nmetadata: {name: Llama-3}\nspec: {}\n",
+            "x.yaml:3:12: error[invalid-name]: metadata.name: \"Llama-3\" is not valid: ClusterBaseModel names must be "
+            "DNS-1123 subdomains (lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit)",
+        ),
+    ],
+)
+def test_invalid_names_are_errors(tree, document, expected):
+    sources, diagnostics = load(tree({"x.yaml": document}))
+    assert texts(diagnostics) == [expected]
+    assert not sources.services and not sources.models
