@@ -14,7 +14,7 @@ from typing import Optional
 import click
 
 from omegen import __version__
-from omegen.errors import Diagnostic, error, format_diagnostics, has_errors, promote_warnings, sort_diagnostics
+from omegen.errors import Diagnostic, Severity, error, format_diagnostics, has_errors, promote_warnings, sort_diagnostics
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -28,13 +28,19 @@ _strict_option = click.option("--strict", is_flag=True, default=None, help="Trea
 _format_option = click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True, help="Diagnostics format (stderr)."
 )
+_verbose_option = click.option(
+    "-v", "--verbose", is_flag=True, help="Also report info diagnostics (ignored documents, replaced built-ins)."
+)
 
 
 def _builtin(no_builtin: Optional[bool]) -> Optional[bool]:
     return False if no_builtin else None
 
 
-def _report(diagnostics, fmt: str = "text") -> None:
+def _report(diagnostics, fmt: str = "text", verbose: bool = False) -> None:
+    """Errors and warnings to stderr; infos too with --verbose, and always in JSON (for tools)."""
+    if not verbose and fmt != "json":
+        diagnostics = [d for d in diagnostics if d.severity is not Severity.INFO]
     text = format_diagnostics(diagnostics, fmt)
     if text:
         sys.stderr.write(text)
@@ -53,7 +59,8 @@ def cli() -> None:
 @_strict_option
 @_builtin_option
 @_format_option
-def build(src: Path, out: Optional[Path], check: bool, strict, no_builtin, fmt: str) -> None:
+@_verbose_option
+def build(src: Path, out: Optional[Path], check: bool, strict, no_builtin, fmt: str, verbose: bool) -> None:
     """Compile SRC (default: the current directory) to Kubernetes YAML."""
     from omegen import emit, pipeline
 
@@ -62,10 +69,10 @@ def build(src: Path, out: Optional[Path], check: bool, strict, no_builtin, fmt: 
     result = pipeline.build(src, builtin=_builtin(no_builtin), strict=strict, skip=[out] if out else [])
     diagnostics = list(result.diagnostics)
     if not result.ok:
-        _report(diagnostics, fmt)
+        _report(diagnostics, fmt, verbose)
         sys.exit(EXIT_ERRORS)
     if out is None:
-        _report(diagnostics, fmt)
+        _report(diagnostics, fmt, verbose)
         sys.stdout.write(emit.stream(result.objects))
         return
     plan = emit.plan_tree(result.objects)
@@ -79,7 +86,7 @@ def build(src: Path, out: Optional[Path], check: bool, strict, no_builtin, fmt: 
             diagnostics.append(error("stale-output", f"{out / rel} is not up to date; run omegen build -o {out}", str(out / rel)))
         for rel in changes.remove:
             diagnostics.append(error("stale-output", f"{out / rel} belongs to no service any more; run omegen build -o {out}", str(out / rel)))
-    _report(diagnostics, fmt)
+    _report(diagnostics, fmt, verbose)
     if has_errors(diagnostics):
         sys.exit(EXIT_ERRORS)
     if not check:
@@ -133,7 +140,8 @@ def explain(isvc: str, src: Path, namespace: Optional[str], output: str, strict,
 @_strict_option
 @_builtin_option
 @_format_option
-def validate_command(src: Path, kubeconform: Optional[str], strict, no_builtin, fmt: str) -> None:
+@_verbose_option
+def validate_command(src: Path, kubeconform: Optional[str], strict, no_builtin, fmt: str, verbose: bool) -> None:
     """Load, resolve, render and validate SRC without writing anything."""
     from omegen import pipeline
 
@@ -143,7 +151,7 @@ def validate_command(src: Path, kubeconform: Optional[str], strict, no_builtin, 
         diagnostics.extend(_run_kubeconform(kubeconform, result))
         if result.sources.config.strict:
             diagnostics = promote_warnings(diagnostics)
-    _report(sort_diagnostics(diagnostics), fmt)
+    _report(sort_diagnostics(diagnostics), fmt, verbose)
     sys.exit(EXIT_ERRORS if has_errors(diagnostics) else EXIT_OK)
 
 
@@ -179,7 +187,7 @@ def runtimes(src: Optional[Path], no_builtin) -> None:
     else:
         sources, diagnostics = pipeline.load(src, builtin=_builtin(no_builtin))
     sys.stdout.write(catalog.runtime_table(sources))
-    _report([d for d in diagnostics if d.severity.label != "info"])
+    _report(diagnostics)
     sys.exit(EXIT_ERRORS if has_errors(diagnostics) else EXIT_OK)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from omegen import yamlio
-from omegen.api import API_VERSION, KINDS, Origin
+from omegen.api import API_VERSION, GENERATED_HEADER, KINDS, Origin
 from omegen.errors import Diagnostic, error, info, warning
 
 SKIPPED_DIRECTORIES = {"overlays"}
@@ -90,6 +90,8 @@ def read_documents(path: Path, label: str, builtin: bool, diagnostics: list[Diag
     except OSError as exc:
         diagnostics.append(error("unreadable-file", f"cannot read file: {exc.strerror}", label))
         return []
+    if text.startswith(GENERATED_HEADER):
+        return []  # omegen's own output (an OUT tree inside SRC) is never a source
     found: list[SourceDocument] = []
     try:
         for doc in yamlio.load_documents(text):

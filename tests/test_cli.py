@@ -103,3 +103,11 @@ def test_explain_json_shape(seed_tree, capsys):
 def test_explain_unknown_service(seed_tree, capsys):
     code, _, err = run(["explain", "nope", str(seed_tree)], capsys)
     assert code == 1 and "no InferenceService named 'nope'" in err
+
+
+def test_infos_only_with_verbose_and_generated_files_are_never_sources(seed_tree, capsys):
+    (seed_tree / "notes.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    assert run(["build", str(seed_tree), "-o", str(seed_tree / "out")], capsys)[2] == ""
+    code, _, err = run(["validate", str(seed_tree), "-v"], capsys)
+    # The output tree inside SRC is omegen's own: not read back as sources, not even noted.
+    assert code == 0 and err == "notes.yaml:1:1: info[ignored-document]: ConfigMap v1 is not an ome.io/v1beta1 source; ignored\n"
