@@ -121,8 +121,7 @@ def explain(isvc: str, src: Path, namespace: Optional[str], output: str, strict,
         sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
     else:
         sys.stdout.write(explaining.explain_text(resolution, include_diagnostics=False))
-    load_errors = [d for d in diagnostics if d.file in {resolution.service.origin.file}]
-    _report(load_errors + own)
+    _report(list(diagnostics) + own)  # a load error elsewhere (a broken model file) may be the cause
     sys.exit(EXIT_ERRORS if has_errors(own) else EXIT_OK)
 
 
