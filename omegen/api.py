@@ -226,6 +226,12 @@ class Sources:
     runtimes: Mapping[tuple, Runtime] = field(default_factory=dict)
     models: Mapping[tuple, Model] = field(default_factory=dict)
     services: Mapping[tuple, InferenceService] = field(default_factory=dict)
+    # Objects whose documents had errors: identity (kind, namespace or None, name) → "file:line", so a
+    # reference to one says why it is missing instead of "not found".
+    rejected: Mapping[tuple, str] = field(default_factory=dict)
+
+    def rejected_at(self, kind: str, name: str, namespace: Optional[str] = None) -> Optional[str]:
+        return self.rejected.get((kind, namespace if kind in (SERVING_RUNTIME, BASE_MODEL) else None, name))
 
     def runtime(self, kind: str, name: str, namespace: Optional[str] = None) -> Optional[Runtime]:
         return self.runtimes.get((kind, namespace if kind == SERVING_RUNTIME else None, name))

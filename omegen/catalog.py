@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from omegen.api import Runtime, Sources
+from omegen.errors import one_line
 
 
 def _shape(runtime: Runtime) -> str:
@@ -60,5 +61,6 @@ def runtime_table(sources: Sources) -> str:
                 _shape(runtime),
             )
         )
+    rows = [tuple(one_line(cell) for cell in row) for row in rows]  # a newline in a value must not break the table
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     return "".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n" for row in rows)

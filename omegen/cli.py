@@ -1,11 +1,13 @@
 """The command line. The only module that knows about click, stdout/stderr and exit codes.
 
-Exit codes: 0 success (warnings allowed), 1 the sources have errors, 2 usage error, 3 internal error.
+Exit codes: 0 success (warnings allowed), 1 the sources have errors (or OUT cannot be written), 2 usage
+error, 3 internal error; 130 after Ctrl-C.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -17,6 +19,7 @@ from omegen import __version__
 from omegen.errors import Diagnostic, Severity, error, format_diagnostics, has_errors, promote_warnings, sort_diagnostics
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a process stopped by Ctrl-C
 
 _src_argument = click.argument(
     "src", required=False, default=".", type=click.Path(exists=True, file_okay=False, path_type=Path)
@@ -31,6 +34,26 @@ _format_option = click.option(
 _verbose_option = click.option(
     "-v", "--verbose", is_flag=True, help="Also report info diagnostics (ignored documents, replaced built-ins)."
 )
+
+
+class _StdoutClosed(Exception):
+    """The reader of stdout went away (`omegen build | head -1`). Deliberately not an OSError:
+    click would turn that into exit 1, "the sources have errors"."""
+
+
+def _out(text: str) -> None:
+    """Everything for stdout goes through here: UTF-8 whatever the locale says, so the bytes are the
+    same on every machine (and a non-ASCII value never crashes an ASCII terminal)."""
+    try:
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:
+            sys.stdout.write(text)
+        else:
+            sys.stdout.flush()
+            buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise _StdoutClosed from None
 
 
 def _builtin(no_builtin: Optional[bool]) -> Optional[bool]:
@@ -73,24 +96,35 @@ def build(src: Path, out: Optional[Path], check: bool, strict, no_builtin, fmt: 
         sys.exit(EXIT_ERRORS)
     if out is None:
         _report(diagnostics, fmt, verbose)
-        sys.stdout.write(emit.stream(result.objects))
+        _out(emit.stream(result.objects))
         return
     plan = emit.plan_tree(result.objects)
-    changes = emit.diff_tree(out, plan)
-    for rel in changes.foreign:
-        diagnostics.append(
-            error("output-conflict", f"{out / rel} exists and was not written by omegen; move it away or choose another -o", str(out / rel))
-        )
-    if check:
-        for rel in changes.write:
-            diagnostics.append(error("stale-output", f"{out / rel} is not up to date; run omegen build -o {out}", str(out / rel)))
-        for rel in changes.remove:
-            diagnostics.append(error("stale-output", f"{out / rel} belongs to no service any more; run omegen build -o {out}", str(out / rel)))
-    _report(diagnostics, fmt, verbose)
+    try:
+        changes = emit.diff_tree(out, plan)
+        problems = _output_problems(out, changes, check)
+        if not check and not problems:
+            emit.write_tree(out, plan, changes)
+    except OSError as exc:  # an unreadable, read-only or full OUT is not a bug; write_tree undid its work
+        where = exc.filename or out
+        problems = [error("output-error", f"cannot write {where}: {exc.strerror or exc}; nothing was changed", str(out))]
+    diagnostics.extend(problems)
+    _report(diagnostics, fmt, verbose)  # once: `--format json` is a single array
     if has_errors(diagnostics):
         sys.exit(EXIT_ERRORS)
-    if not check:
-        emit.write_tree(out, plan, changes)
+
+
+def _output_problems(out: Path, changes, check: bool) -> list[Diagnostic]:
+    problems = []
+    for rel in changes.foreign:
+        path = out / rel
+        what = "is a symlink to a missing directory" if path.is_symlink() and not path.exists() else "exists and was not written by omegen"
+        problems.append(error("output-conflict", f"{path} {what}; move it away or choose another -o", str(path)))
+    if check:
+        for rel in changes.write:
+            problems.append(error("stale-output", f"{out / rel} is not up to date; run omegen build -o {out}", str(out / rel)))
+        for rel in changes.remove:
+            problems.append(error("stale-output", f"{out / rel} belongs to no service any more; run omegen build -o {out}", str(out / rel)))
+    return problems
 
 
 @cli.command()
@@ -118,9 +152,9 @@ def explain(isvc: str, src: Path, namespace: Optional[str], output: str, strict,
     own = list(resolution.diagnostics)  # resolve() already applied --strict / omegen.yaml strict
     if output == "json":
         payload = explaining.explain_json(resolution)
-        sys.stdout.write(json.dumps(payload, indent=2, sort_keys=False) + "\n")
+        _out(json.dumps(payload, indent=2, sort_keys=False) + "\n")
     else:
-        sys.stdout.write(explaining.explain_text(resolution, include_diagnostics=False))
+        _out(explaining.explain_text(resolution, include_diagnostics=False))
     _report(list(diagnostics) + own)  # a load error elsewhere (a broken model file) may be the cause
     sys.exit(EXIT_ERRORS if has_errors(own) else EXIT_OK)
 
@@ -173,8 +207,9 @@ def _run_kubeconform(executable: str, result) -> list[Diagnostic]:
 
 @cli.command()
 @click.argument("src", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_strict_option
 @_builtin_option
-def runtimes(src: Optional[Path], no_builtin) -> None:
+def runtimes(src: Optional[Path], strict, no_builtin) -> None:
     """List every runtime (built-in, plus SRC's when given) as a table."""
     import tempfile
 
@@ -182,10 +217,12 @@ def runtimes(src: Optional[Path], no_builtin) -> None:
 
     if src is None:  # the catalog alone: never scan the current directory uninvited
         with tempfile.TemporaryDirectory(prefix="omegen-empty-") as empty:
-            sources, diagnostics = pipeline.load(Path(empty), builtin=_builtin(no_builtin))
+            sources, diagnostics = pipeline.load(Path(empty), builtin=_builtin(no_builtin), strict=strict)
     else:
-        sources, diagnostics = pipeline.load(src, builtin=_builtin(no_builtin))
-    sys.stdout.write(catalog.runtime_table(sources))
+        sources, diagnostics = pipeline.load(src, builtin=_builtin(no_builtin), strict=strict)
+    if sources.config.strict:
+        diagnostics = promote_warnings(diagnostics)
+    _out(catalog.runtime_table(sources))
     _report(diagnostics)
     sys.exit(EXIT_ERRORS if has_errors(diagnostics) else EXIT_OK)
 
@@ -201,8 +238,11 @@ def schemas_export(directory: Path) -> None:
     """Write the schemas in kubeconform's -schema-location layout under DIRECTORY."""
     from omegen import kubeconform as kc
 
-    for path in kc.export_schemas(directory):
-        click.echo(str(path))
+    try:
+        written = kc.export_schemas(directory)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {exc.filename or directory}: {exc.strerror or exc}") from None
+    _out("".join(f"{path}\n" for path in written))
 
 
 def main(argv: Optional[list[str]] = None) -> None:
@@ -217,14 +257,17 @@ def main(argv: Optional[list[str]] = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE)
-    except click.exceptions.Abort:
-        sys.stderr.write("omegen: aborted\n")
-        sys.exit(EXIT_ERRORS)
-    except BrokenPipeError:
-        sys.exit(EXIT_OK)
-    except KeyboardInterrupt:
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        # click turns Ctrl-C into Abort; either way it is not "the sources have errors" (1).
         sys.stderr.write("omegen: interrupted\n")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
+    except _StdoutClosed:
+        # Nothing more can be said on stdout; point it at /dev/null so the final flush is quiet too.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):  # stdout is not a real file (embedded use)
+            pass
+        sys.exit(EXIT_OK)
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence

@@ -28,6 +28,7 @@ from omegen.rendercontext import (
     SERVING_CONTAINER,
     RenderContext,
     error_count,
+    runner_names,
     strings,
 )
 
@@ -129,7 +130,7 @@ def _build(ctx: RenderContext, component: str) -> Optional[Component]:
     annotations = component_annotations(service, runtime, model, spec)
 
     if multinode:
-        built = pods.multinode_pods(ctx, component, spec)
+        built = pods.multinode_pods(ctx, component, spec, (base, patch))
     else:
         built = pods.single_pod(ctx, component, spec)
     metrics, external, budget = (), False, None
@@ -179,7 +180,7 @@ def _substituted(ctx: RenderContext, obj, component: str, meta: dict) -> Optiona
     def report(path: str, message: str) -> None:
         ctx.error("template-variable", message, obj.where(path))
 
-    names = _runner_names(ctx, component)
+    names = runner_names(ctx, component)
     for part in ("", "leader", "worker"):
         holder = config if not part else config.get(part)
         if not isinstance(holder, dict):
@@ -196,16 +197,6 @@ def _substituted(ctx: RenderContext, obj, component: str, meta: dict) -> Optiona
                 for i, c in enumerate(containers)
             ]
     return config
-
-
-def _runner_names(ctx: RenderContext, component: str) -> set:
-    names = {SERVING_CONTAINER}
-    for obj in (ctx.runtime, ctx.service):
-        config = getattr(obj, component) or {}
-        for holder in (config, config.get("leader"), config.get("worker")):
-            if isinstance(holder, dict) and isinstance(holder.get("runner"), dict) and holder["runner"].get("name"):
-                names.add(holder["runner"]["name"])
-    return names
 
 
 def _is_multinode(ctx: RenderContext, component: str, spec: dict) -> bool:

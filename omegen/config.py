@@ -8,6 +8,8 @@ from pathlib import Path
 from omegen import yamlio
 from omegen.api import Config
 from omegen.errors import Diagnostic, error
+from omegen.k8s_names import DNS1123_LABEL, name_problem
+from omegen.k8s_schemas import UnsupportedVersion, normalize_version
 
 CONFIG_FILE = "omegen.yaml"
 
@@ -26,11 +28,14 @@ def load_config(root: Path) -> tuple[Config, list[Diagnostic]]:
     if not path.is_file():
         return Config(), []
     try:
-        doc = next(iter(yamlio.load_documents(path.read_text(encoding="utf-8"))), None)
+        docs = list(yamlio.load_documents(path.read_text(encoding="utf-8")))
     except yamlio.YAMLError as exc:
         return Config(), [error(exc.code, exc.message, CONFIG_FILE, exc.line, exc.column)]
     except (OSError, UnicodeDecodeError) as exc:
         return Config(), [error("unreadable-file", f"cannot read {CONFIG_FILE}: {exc}", CONFIG_FILE)]
+    if len(docs) > 1:  # a second document would otherwise be silently ignored
+        return Config(), [error("invalid-config", f"{CONFIG_FILE} must be a single YAML document", CONFIG_FILE, docs[1].line, docs[1].column)]
+    doc = docs[0] if docs else None
     if doc is None or doc.data is None:
         return Config(), []
     if not isinstance(doc.data, dict):
@@ -64,7 +69,24 @@ def load_config(root: Path) -> tuple[Config, list[Diagnostic]]:
                 error("invalid-field", f'kubernetesVersion: expected "1.<minor>", got {value!r}', CONFIG_FILE, line, column, key)
             )
             continue
+        # Checked here, where it is written, not at every object that would use it.
+        problem = None
+        if key == "namespace":
+            problem = name_problem(value, DNS1123_LABEL, "namespaces")
+        elif key == "kubernetesVersion":
+            problem = _version_problem(value)
+        if problem:
+            diagnostics.append(error("invalid-field", f"{key}: {problem}", CONFIG_FILE, line, column, key))
+            continue
         values[attr] = value.lstrip("v") if key == "kubernetesVersion" else value
     if "kubernetes_version" in values:
         values["kubernetes_version"] = ".".join(values["kubernetes_version"].split(".")[:2])
     return Config(**values), diagnostics
+
+
+def _version_problem(value: str):
+    try:
+        normalize_version(value)
+    except UnsupportedVersion as exc:
+        return str(exc)
+    return None

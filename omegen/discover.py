@@ -54,41 +54,90 @@ class SourceDocument:
         return {yamlio.format_path(path): mark for path, mark in self.doc.marks.items() if path}
 
 
-def discover(root: Path, skip: Iterable[Path]) -> list[Path]:
-    """Every YAML file under `root`, sorted, never leaving the tree through a symlink."""
+def discover(root: Path, skip: Iterable[Path], diagnostics: Optional[list[Diagnostic]] = None) -> list[Path]:
+    """Every YAML file under `root`, sorted, each read once, never leaving the tree through a symlink.
+
+    A symlink that leaves the tree is reported (a warning into `diagnostics`): a runtime that silently
+    vanished would be a puzzle. Symlinked directories inside the tree are not walked (their files are
+    found through their real path), so a link loop cannot trap the walk.
+    """
     if not root.is_dir():
         return []
     real_root = root.resolve()
-    skipped = {Path(s).resolve() for s in skip}
-    found: list[Path] = []
+    skipped = {_resolve(Path(s)) for s in skip} - {None}
+    notes = diagnostics if diagnostics is not None else []
+    found: dict[Path, Path] = {}  # real path → the path it is read as
     for directory, subdirs, files in os.walk(root, followlinks=False):
         here = Path(directory)
-        subdirs[:] = sorted(
-            d
-            for d in subdirs
-            if not d.startswith(".")
-            and d not in SKIPPED_DIRECTORIES
-            and (here / d).resolve() not in skipped
-            and not (here / d).is_symlink()
-        )
+        kept = []
+        for d in sorted(subdirs):
+            path = here / d
+            if d.startswith(".") or d in SKIPPED_DIRECTORIES or _resolve(path) in skipped:
+                continue
+            if path.is_symlink():
+                _note_outside(path, root, real_root, notes)
+                continue
+            kept.append(d)
+        subdirs[:] = kept
         for name in sorted(files):
             if not name.endswith((".yaml", ".yml")) or name.startswith("."):
                 continue
             path = here / name
-            if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+            real = _resolve(path)
+            if real is None:
+                notes.append(error("unreadable-file", "symlink loop", path.relative_to(root).as_posix()))
                 continue
-            found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+            if path.is_symlink() and _note_outside(path, root, real_root, notes):
+                continue
+            if not path.is_file():  # a FIFO or a device: reading it could block forever
+                if path.is_symlink():
+                    label = path.relative_to(root).as_posix()
+                    notes.append(error("unreadable-file", f"broken symlink to {os.readlink(path)}", label))
+                continue
+            # A file and a symlink to it are one source, read as the file (or the first link).
+            if real not in found or (found[real].is_symlink() and not path.is_symlink()):
+                found[real] = path
+    return sorted(found.values(), key=lambda p: p.relative_to(root).as_posix())
+
+
+def _resolve(path: Path) -> Optional[Path]:
+    """The real path, or None for a symlink loop (which `resolve` reports as a RuntimeError)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return None
+
+
+def _note_outside(link: Path, root: Path, real_root: Path, diagnostics: list[Diagnostic]) -> bool:
+    """True (and a warning) when the symlink `link` points outside the tree."""
+    target = _resolve(link)
+    if target is None or target == real_root or target.is_relative_to(real_root):
+        return False
+    label = link.relative_to(root).as_posix()
+    shown = os.readlink(link)
+    diagnostics.append(warning("symlink-outside", f"symlink to {shown} leaves the source tree; not followed", label))
+    return True
 
 
 def read_documents(path: Path, label: str, builtin: bool, diagnostics: list[Diagnostic]) -> list[SourceDocument]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        diagnostics.append(error("unreadable-file", "file is not UTF-8 text", label))
+        if path.stat().st_size > yamlio.MAX_FILE_BYTES:
+            raise yamlio.too_large()  # refused before it is read into memory
+        raw = path.read_bytes()
+    except yamlio.YAMLError as exc:
+        diagnostics.append(error(exc.code, exc.message, label, exc.line, exc.column))
         return []
     except OSError as exc:
         diagnostics.append(error("unreadable-file", f"cannot read file: {exc.strerror}", label))
+        return []
+    try:
+        # Newlines as text mode reads them (CRLF → LF), so positions and values match either way.
+        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = raw[exc.start]
+        diagnostics.append(error("unreadable-file", f"file is not UTF-8 text (byte 0x{byte:02x})", label, line, column))
         return []
     if text.startswith(GENERATED_HEADER):
         return []  # omegen's own output (an OUT tree inside SRC) is never a source
@@ -107,6 +156,15 @@ def read_documents(path: Path, label: str, builtin: bool, diagnostics: list[Diag
 def _classify(doc: yamlio.Document, label: str, builtin: bool, diagnostics: list[Diagnostic]) -> Optional[SourceDocument]:
     data = doc.data
     if data is None:
+        return None
+    if isinstance(data, dict) and data.get("apiVersion") == API_VERSION and not isinstance(data.get("kind"), str):
+        # It says it is an ome.io object, so it is a malformed one, not "another document".
+        line, column = doc.mark(("kind",))
+        if data.get("kind") is None:
+            diagnostics.append(error("missing-field", f"kind is required in an {API_VERSION} document", label, line, column, "kind"))
+        else:
+            got = "array" if isinstance(data["kind"], list) else "object" if isinstance(data["kind"], dict) else type(data["kind"]).__name__
+            diagnostics.append(error("invalid-field", f"kind: expected a string, got {got}", label, line, column, "kind"))
         return None
     if not isinstance(data, dict) or "apiVersion" not in data or "kind" not in data:
         diagnostics.append(info("ignored-document", "not a Kubernetes object (no apiVersion/kind); ignored", label, doc.line, doc.column))

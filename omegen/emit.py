@@ -1,17 +1,17 @@
 """Stage 6: put rendered objects on stdout or into an output tree, deterministically and atomically.
 
 Layout of an output tree: `OUT/kustomization.yaml` listing `OUT/<namespace>/<isvc>.yaml`, every file
-starting with HEADER. Files without the header are never touched; omegen files whose service is
-gone are removed; nothing is written unless the whole plan is ready.
+starting with HEADER. Files without the header, and symlinks inside OUT, are never touched or
+written through; omegen files whose service is gone are removed; an update is all or nothing.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Optional
 
 from omegen import yamlio
 from omegen.api import GENERATED_HEADER, Rendered
@@ -81,17 +81,22 @@ def _is_ours(path: Path) -> bool:
         return False
 
 
-def _existing_yaml(out: Path) -> list[str]:
+def _layout_files(out: Path) -> list[str]:
+    # Only where the layout puts files (OUT/<namespace>/<isvc>.yaml): an omegen file elsewhere, such
+    # as another tree nested in OUT, is not a stale service file. Never through a symlink: what it
+    # points at is not OUT's to delete.
     if not out.is_dir():
         return []
-    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yaml") if p.is_file() and not p.is_symlink())
+    directories = [d for d in out.iterdir() if d.is_dir() and not d.is_symlink()]
+    files = [f for d in directories for f in d.glob("*.yaml") if f.is_file() and not f.is_symlink()]
+    return sorted(f.relative_to(out).as_posix() for f in files)
 
 
 @dataclass(frozen=True)
 class Changes:
     write: tuple[str, ...]  # new or different
     remove: tuple[str, ...]  # omegen files whose service is gone
-    foreign: tuple[str, ...]  # files in the way that omegen did not write
+    foreign: tuple[str, ...]  # paths in the way that omegen did not write ("." is OUT itself)
 
     @property
     def stale(self) -> bool:
@@ -99,39 +104,115 @@ class Changes:
 
 
 def diff_tree(out: Path, plan: Plan) -> Changes:
-    write, foreign = [], []
+    write, foreign = [], set()
     for rel, text in sorted(plan.files.items()):
         path = out / rel
-        if not path.exists():
+        # Every directory on the way must be one (or not exist yet): a user's file named like a
+        # namespace, a symlink to nowhere, or (below OUT) any symlink is in the way.
+        parts = Path(rel).parts[:-1]
+        below = [out.joinpath(*parts[: i + 1]) for i in range(len(parts))]
+        blocked = next((d for d in [out, *below] if _not_a_directory(d) or (d != out and d.is_symlink())), None)
+        if blocked is not None:
+            foreign.add(blocked.relative_to(out).as_posix())  # "." when OUT itself is in the way
+        elif path.is_symlink() or (path.exists() and not _is_ours(path)):
+            foreign.add(rel)  # omegen never writes symlinks, so a symlink here is someone else's
+        elif not path.exists() or path.read_bytes() != text.encode("utf-8"):
             write.append(rel)
-        elif not _is_ours(path):
-            foreign.append(rel)
-        elif path.read_text(encoding="utf-8") != text:
-            write.append(rel)
-    remove = [rel for rel in _existing_yaml(out) if rel not in plan.files and _is_ours(out / rel)]
-    return Changes(tuple(write), tuple(remove), tuple(foreign))
+    remove = [rel for rel in _layout_files(out) if rel not in plan.files and _is_ours(out / rel)]
+    return Changes(tuple(write), tuple(remove), tuple(sorted(foreign)))
+
+
+def _not_a_directory(path: Path) -> bool:
+    return (path.is_symlink() and not path.exists()) or (path.exists() and not path.is_dir())
 
 
 def write_tree(out: Path, plan: Plan, changes: Changes) -> None:
-    """Write every changed file to a temporary sibling first, then rename them all into place."""
-    staged: list[tuple[str, Path]] = []
+    """All or nothing. Every changed file is first written to a temporary file beside its target;
+    then all are renamed into place (each rename is atomic) and stale files removed. If anything
+    fails, Ctrl-C included, what was already replaced or removed is put back, the temporary files
+    and new directories are removed, and the exception propagates: OUT is as it was."""
+    made: list[Path] = []  # directories this run created, parents first
+    staged: list[tuple[Path, Path]] = []  # (target, temporary file)
+    done: list[tuple[Path, Optional[bytes]]] = []  # (target, its previous content or None)
     try:
         for rel in changes.write:
             target = out / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(plan.files[rel])
-            staged.append((rel, Path(tmp)))
+            made.extend(_make_dirs(target.parent))
+            staged.append((target, _stage(target, plan.files[rel].encode("utf-8"))))
+        # Each step is recorded before it is taken: an interrupt between the two must not leave a
+        # change that the rollback does not know about (restoring an untouched file is harmless).
+        for target, tmp in staged:
+            done.append((target, target.read_bytes() if target.exists() else None))
+            os.replace(tmp, target)
+        for rel in changes.remove:
+            target = out / rel
+            done.append((target, target.read_bytes()))
+            target.unlink()
     except BaseException:
+        for target, previous in reversed(done):
+            _restore(target, previous)
         for _, tmp in staged:
-            tmp.unlink(missing_ok=True)
+            _quietly(tmp.unlink, missing_ok=True)
+        for directory in reversed(made):
+            _quietly(directory.rmdir)
         raise
-    for rel, tmp in staged:
-        os.replace(tmp, out / rel)
     for rel in changes.remove:
-        (out / rel).unlink()
         _prune_empty(out, (out / rel).parent)
+
+
+def _make_dirs(directory: Path) -> list[Path]:
+    missing = []
+    while not directory.exists():
+        missing.append(directory)
+        directory = directory.parent
+    for path in reversed(missing):
+        path.mkdir()
+    return list(reversed(missing))
+
+
+def _stage(target: Path, data: bytes) -> Path:
+    # Created with 0666 minus the umask, as any new file: a mkstemp file would stay private (0600).
+    while True:
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except BaseException:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    return tmp
+
+
+def _restore(target: Path, previous: Optional[bytes]) -> None:
+    if previous is None:
+        _quietly(target.unlink, missing_ok=True)
+        return
+    try:
+        if target.is_file() and target.read_bytes() == previous:
+            return  # the step never happened
+        tmp = _stage(target, previous)
+    except OSError:
+        return
+    try:
+        os.replace(tmp, target)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def _quietly(action, *args, **kwargs) -> None:
+    # Clean-up after a failure: do what can be done; the original exception is what gets reported.
+    try:
+        action(*args, **kwargs)
+    except OSError:
+        pass
 
 
 def _prune_empty(out: Path, directory: Path) -> None:

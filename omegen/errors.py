@@ -39,10 +39,10 @@ class Diagnostic:
         return (self.file, self.line, self.column, self.severity, self.code, self.message, self.field)
 
     def as_text(self) -> str:
-        where = self.file or "<omegen>"
+        where = one_line(self.file) or "<omegen>"
         if self.line:
             where += f":{self.line}:{self.column or 1}"
-        return f"{where}: {self.severity.label}[{self.code}]: {self.message}"
+        return f"{where}: {self.severity.label}[{self.code}]: {one_line(self.message)}"
 
     def as_github(self) -> str:
         # GitHub Actions workflow command; severities map onto error/warning/notice.
@@ -66,6 +66,14 @@ class Diagnostic:
             "column": self.column,
             "field": self.field,
         }
+
+
+# Control characters (from a source's keys or values) escaped, so one diagnostic is always one line.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
+
+
+def one_line(text: str) -> str:
+    return text.translate(_CONTROL)
 
 
 def _gh_escape_data(text: str) -> str:

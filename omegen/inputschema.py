@@ -21,7 +21,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from omegen import api
 from omegen.errors import Diagnostic, error
 from omegen.resources import data_dir
-from omegen.yamlio import Document, format_path
+from omegen.yamlio import Document, format_path, json_key
 
 UNKNOWN_FIELD = "unknown-field"
 INVALID_FIELD = "invalid-field"
@@ -149,7 +149,7 @@ def _as_json(value: Any) -> Any:
     """The document as Kubernetes sees it after YAML → JSON: timestamps and non-string keys become
     strings (an unquoted `creationTimestamp: 2024-05-01T10:00:00Z` is a datetime to PyYAML)."""
     if isinstance(value, dict):
-        return {_key(k): _as_json(v) for k, v in value.items()}
+        return {json_key(k): _as_json(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_as_json(v) for v in value]
     if isinstance(value, datetime.datetime):
@@ -157,11 +157,3 @@ def _as_json(value: Any) -> Any:
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value
-
-
-def _key(key: Any) -> str:
-    if isinstance(key, str):
-        return key
-    if isinstance(key, bool) or key is None:
-        return json.dumps(key)
-    return str(key)

@@ -51,7 +51,7 @@ def load_sources(
             for path in discover(directory, ()):
                 label = f"{BUILTIN_PREFIX}/{name}/{path.relative_to(directory).as_posix()}"
                 docs.extend(read_documents(path, label, True, diagnostics))
-    for path in discover(root, skip):
+    for path in discover(root, skip, diagnostics):
         rel = path.relative_to(root).as_posix()
         if rel == CONFIG_FILE:
             continue
@@ -66,15 +66,19 @@ def _build_sources(docs: list[SourceDocument], config: Config, diagnostics: list
     models: dict = {}
     services: dict = {}
     seen: dict = {}  # identity → SourceDocument, for duplicate reports
+    rejected: dict = {}  # identity → "file:line" of documents dropped for their errors
     for found in docs:
         problems = inputschema.check_document(found.kind, found.doc, found.file)
         problems += _check_metadata(found)
         diagnostics.extend(problems)
-        if has_errors(problems):
-            continue
-        obj, problems = normalize(found, config)
-        diagnostics.extend(problems)
+        obj = None
+        if not has_errors(problems):
+            obj, problems = normalize(found, config)
+            diagnostics.extend(problems)
         if obj is None:
+            identity = _claimed_identity(found, config)
+            if identity is not None:
+                rejected.setdefault(identity, f"{found.file}:{found.doc.line}")
             continue
         identity = _identity(obj)
         table = runtimes if isinstance(obj, Runtime) else models if isinstance(obj, Model) else services
@@ -94,7 +98,20 @@ def _build_sources(docs: list[SourceDocument], config: Config, diagnostics: list
                 continue
         seen[identity] = found
         table[_key(obj)] = obj
-    return Sources(config=config, runtimes=runtimes, models=models, services=services)
+    for identity in seen:
+        rejected.pop(identity, None)  # another, valid definition exists
+    return Sources(config=config, runtimes=runtimes, models=models, services=services, rejected=rejected)
+
+
+def _claimed_identity(found: SourceDocument, config: Config) -> Optional[tuple]:
+    """The identity a rejected document meant to define, when its name can be read at all."""
+    metadata = found.doc.data.get("metadata")
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("name"), str):
+        return None
+    namespace = None
+    if found.kind not in CLUSTER_SCOPED:
+        namespace = metadata.get("namespace") if isinstance(metadata.get("namespace"), str) else config.namespace
+    return (found.kind, namespace, metadata["name"])
 
 
 def _identity(obj) -> tuple:
@@ -118,6 +135,8 @@ def _check_metadata(found: SourceDocument) -> list[Diagnostic]:
     if not isinstance(metadata, dict) or not metadata.get("name"):
         return [found.error("missing-field", "metadata.name is required", ("metadata",))]
     problems = []
+    if not isinstance(metadata["name"], str):
+        return problems  # the input schema reports the type; a second message about "123" adds nothing
     # OME's webhook holds service names to DNS-1035 labels; the endpoint Service is named after it.
     rule = DNS1035_LABEL if found.kind == INFERENCE_SERVICE else DNS1123_SUBDOMAIN
     subject = "InferenceService names" if found.kind == INFERENCE_SERVICE else f"{found.kind} names"
@@ -127,8 +146,8 @@ def _check_metadata(found: SourceDocument) -> list[Diagnostic]:
     namespace = metadata.get("namespace")
     if found.kind in CLUSTER_SCOPED and namespace:
         problems.append(found.warning("ignored-field", f"{found.kind} is cluster-scoped; metadata.namespace is ignored", ("metadata", "namespace")))
-    elif namespace:
-        why = name_problem(str(namespace), DNS1123_LABEL, "namespaces")
+    elif namespace and isinstance(namespace, str):
+        why = name_problem(namespace, DNS1123_LABEL, "namespaces")
         if why:
             problems.append(found.error("invalid-name", f"metadata.namespace: {why}", ("metadata", "namespace")))
     return problems

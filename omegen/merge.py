@@ -15,7 +15,8 @@ overlays. The rules are the Kubernetes ones (as OME applies them, see ome-behavi
 - one-of fields do not mix: a patched env var that sets `value` drops the base's `valueFrom` (and the
   reverse); a patched volume keeps only the source the patch names (Kubernetes' `retainKeys`); a
   patched probe or lifecycle handler that names `exec`/`httpGet`/`tcpSocket`/`grpc` drops the
-  base's other handler;
+  base's other handler; a patched Deployment strategy that names its `type` keeps only the keys
+  the patch names (`retainKeys`: `Recreate` drops `rollingUpdate`);
 - directives for overlays: a `null` value deletes the key; `$patch: delete` on a map or list item
   deletes it; `$patch: replace` on a map replaces it whole; a list item `{$patch: replace}` makes
   the patch's list replace the base's.
@@ -49,6 +50,7 @@ MERGE_KEYS = {
 _ENV_VALUE = frozenset({"value", "valueFrom"})
 _HANDLERS = frozenset({"exec", "httpGet", "tcpSocket", "grpc", "sleep"})
 _HANDLER_FIELDS = frozenset({"readinessProbe", "livenessProbe", "startupProbe", "postStart", "preStop"})
+_STRATEGY_FIELDS = frozenset({"strategy", "deploymentStrategy"})
 
 
 def strategic_merge(base: Any, patch: Any) -> Any:
@@ -136,6 +138,12 @@ def _drop_exclusive(base: dict, patch: dict, field: str) -> dict:
         # Volume: `retainKeys` — a patch that names a source keeps only the keys it names.
         if set(patch) - {"name", PATCH_DIRECTIVE}:
             return {k: v for k, v in base.items() if k == "name" or k in patch}
+        return base
+    elif field in _STRATEGY_FIELDS:
+        # Deployment strategy: `retainKeys` — a patch that names the type keeps only the keys it
+        # names, so `Recreate` drops the base's `rollingUpdate` (which the API server would refuse).
+        if patch.get("type") is not None:
+            return {k: v for k, v in base.items() if k in patch}
         return base
     else:
         return base

@@ -33,6 +33,7 @@ from omegen.api import (
 from omegen.discover import SourceDocument
 from omegen.errors import Diagnostic, has_errors
 from omegen.sizes import SizeError, parse_range, parse_size
+from omegen.yamlio import json_key
 
 # Pod-spec fields a seed-dialect runtime or predictor writes at the top of its spec.
 _POD_FIELDS = (
@@ -70,8 +71,9 @@ def _metadata(found: SourceDocument, config: Config) -> tuple[str, Optional[str]
         created = created.astimezone(timezone.utc).isoformat() if created.tzinfo else created.isoformat()
     elif isinstance(created, date):
         created = created.isoformat()
-    labels = {str(k): str(v) for k, v in (metadata.get("labels") or {}).items()}
-    annotations = {str(k): str(v) for k, v in (metadata.get("annotations") or {}).items()}
+    # Keys as Kubernetes reads them: a YAML 1.1 `on:` label is "true", not Python's "True".
+    labels = {json_key(k): str(v) for k, v in (metadata.get("labels") or {}).items()}
+    annotations = {json_key(k): str(v) for k, v in (metadata.get("annotations") or {}).items()}
     return str(metadata["name"]), namespace, labels, annotations, created
 
 

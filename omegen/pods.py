@@ -5,10 +5,12 @@ container, leader and worker pods over their component, and the fields OME's rec
 from __future__ import annotations
 
 import copy
+import re
+from decimal import Decimal
 from typing import Optional
 
 from omegen.api import SEED
-from omegen.merge import strategic_merge
+from omegen.merge import merge_all, strategic_merge
 from omegen.modelref import model_label_key, model_volume_name
 from omegen.rendercontext import (
     COMPONENT_FIELDS,
@@ -16,6 +18,7 @@ from omegen.rendercontext import (
     ROUTER,
     SERVING_CONTAINER,
     RenderContext,
+    runner_names,
     string,
     strings,
 )
@@ -46,20 +49,21 @@ def single_pod(ctx: RenderContext, component: str, spec: dict):
     serving = wire_serving_container(ctx, component, spec, pod["containers"][index], workers=0, deployment=True, serves=True)
     pod = finish_pod(ctx, component, set_container(pod, index, serving))
     check_mounts(ctx, component, pod, component)
+    check_resources(ctx, component, pod, component)
     return pod, None, None, 0, serving
 
 
-def multinode_pods(ctx: RenderContext, component: str, spec: dict):
+def multinode_pods(ctx: RenderContext, component: str, spec: dict, layers: tuple):
     """(None, leader pod, worker pod, worker size, leader's serving container), or None after an
-    error. The component's own pod fields and runner are the base of both; the
-    leader's and the worker's fields are merged over them (OME ignores the base: docs/rendering.md)."""
+    error. `layers` are the runtime's and the service's component configs, unmerged: see
+    `group_pod` (OME ignores the component level: docs/rendering.md)."""
     worker = spec.get("worker") or {}
-    leader = spec.get("leader") or {}
     size = worker.get("size")
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        what = "is not set" if size is None else f"must be a whole number ≥ 1, not {size!r}"
         ctx.error(
             "multinode",
-            f"{component}.worker.size must be a whole number ≥ 1 (worker pods per replica, besides the leader), not {size!r}",
+            f"{component}.worker.size {what}: the number of worker pods per replica, besides the leader (at least 1)",
             ctx.origin(component, "worker.size" if "size" in worker else "worker"),
         )
         return None
@@ -71,14 +75,8 @@ def multinode_pods(ctx: RenderContext, component: str, spec: dict):
             ctx.runtime.where("spec.containers"),
         )
         return None
-    base = pod_fields(spec)
-    runner = spec.get("runner")
-    leader_pod, leader_index = place_runner(
-        ctx, component, strategic_merge(base, pod_fields(leader)), strategic_merge(runner, leader.get("runner")), f"{component}.leader"
-    )
-    worker_pod, worker_index = place_runner(
-        ctx, component, strategic_merge(base, pod_fields(worker)), strategic_merge(runner, worker.get("runner")), f"{component}.worker"
-    )
+    leader_pod, leader_index = place_runner(ctx, component, *group_pod(layers, "leader"), f"{component}.leader")
+    worker_pod, worker_index = place_runner(ctx, component, *group_pod(layers, "worker"), f"{component}.worker")
     if leader_pod is None or worker_pod is None:
         return None
     leader_serving = wire_serving_container(
@@ -89,9 +87,25 @@ def multinode_pods(ctx: RenderContext, component: str, spec: dict):
     )
     leader_pod = finish_pod(ctx, component, set_container(leader_pod, leader_index, leader_serving))
     worker_pod = finish_pod(ctx, component, set_container(worker_pod, worker_index, worker_serving))
-    check_mounts(ctx, component, leader_pod, f"{component}.leader")
-    check_mounts(ctx, component, worker_pod, f"{component}.worker")
+    for pod, where in ((leader_pod, f"{component}.leader"), (worker_pod, f"{component}.worker")):
+        check_mounts(ctx, component, pod, where)
+        check_resources(ctx, component, pod, where)
     return None, leader_pod, worker_pod, size, leader_serving
+
+
+def group_pod(layers: tuple, part: str) -> tuple[dict, Optional[dict]]:
+    """(pod fields, runner) of a group's leader or worker pod: the runtime's component, the
+    runtime's `part`, the service's component, the service's `part`, each merged over the one
+    before. The service beats the runtime at every level (its `engine.runner.image` reaches pods
+    whose runtime sets `leader.runner.image`), and within one source `part` beats the component."""
+    pod: dict = {}
+    runner = None
+    for config in layers:
+        config = config or {}
+        sub = config.get(part) if isinstance(config.get(part), dict) else {}
+        pod = merge_all(pod, pod_fields(config), pod_fields(sub)) or {}
+        runner = merge_all(runner, config.get("runner"), sub.get("runner"))
+    return pod, runner
 
 
 def place_runner(ctx: RenderContext, component: str, pod: dict, runner: Optional[dict], where: str):
@@ -123,7 +137,7 @@ def place_runner(ctx: RenderContext, component: str, pod: dict, runner: Optional
                 "runner-args",
                 f"both {where}.runner and the pod container {runner['name']!r} set args: the runner's args are used "
                 "(OME would run the container's args followed by the runner's)",
-                ctx.origin(component, (where.partition(".")[2] + ".runner.args").lstrip(".")),
+                _runner_origin(ctx, component, where, "runner.args"),
             )
         serving = strategic_merge(existing, runner)
         containers = containers[:index] + [serving] + containers[index + 1 :]
@@ -131,10 +145,17 @@ def place_runner(ctx: RenderContext, component: str, pod: dict, runner: Optional
         ctx.error(
             "no-image",
             f"the serving container {serving['name']!r} of {where} has no image",
-            ctx.origin(component, (where.partition(".")[2] + ".runner").lstrip(".")),
+            _runner_origin(ctx, component, where, "runner"),
         )
         return None, None
     return {**pod, "containers": containers}, index
+
+
+def _runner_origin(ctx: RenderContext, component: str, where: str, path: str):
+    """Where `path` of the pod `where` (`engine`, `engine.leader`) was written: a leader's or
+    worker's own field, else the component's it inherits."""
+    part = where.partition(".")[2]
+    return ctx.origin_first(component, [f"{part}.{path}", path] if part else [path])
 
 
 def set_container(pod: dict, index: int, container: dict) -> dict:
@@ -202,18 +223,119 @@ def upsert_env(env: Optional[list], name: str, value: str) -> list:
 
 
 def gpu_count(container: dict) -> int:
-    """`nvidia.com/gpu` from limits, else requests; 0 when absent or not a whole number."""
+    """`nvidia.com/gpu` from limits, else requests; 0 when absent or not a whole number (an
+    error of `check_resources`). `2`, `"2"`, `2.0` and `"2.0"` are all two GPUs."""
     resources = container.get("resources") or {}
     for section in ("limits", "requests"):
         value = (resources.get(section) or {}).get("nvidia.com/gpu")
         if value is None:
             continue
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value.strip())
-        return 0
+        amount = quantity(value)
+        if amount is None or amount < 0 or amount != amount.to_integral_value():
+            return 0
+        return int(amount)
     return 0
+
+
+# A Kubernetes resource quantity: a decimal number with a binary (Ki…Ei), decimal (n…E) or
+# exponent (e3) suffix. The exponent alternative comes first: `E` alone is exa.
+_QUANTITY = re.compile(r"([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+|[numkMGTPE])?")
+_SUFFIXES = {
+    **{s: Decimal(1024) ** (i + 1) for i, s in enumerate(("Ki", "Mi", "Gi", "Ti", "Pi", "Ei"))},
+    **{s: Decimal(10) ** e for s, e in (("n", -9), ("u", -6), ("m", -3), ("k", 3), ("M", 6), ("G", 9), ("T", 12), ("P", 15), ("E", 18))},
+}
+
+
+def quantity(value) -> Optional[Decimal]:
+    """The amount a resource quantity (`500m`, `1.5Gi`, `8`, `0.5`) stands for, or None when it is
+    not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        amount = Decimal(repr(value))
+        return amount if amount.is_finite() else None
+    match = _QUANTITY.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    number, suffix = match.groups()
+    if suffix and len(suffix) > 1 and suffix[0] in "eE":
+        return Decimal(number).scaleb(int(suffix[1:]))
+    return Decimal(number) * _SUFFIXES.get(suffix or "", Decimal(1))
+
+
+def _extended(name: str) -> bool:
+    """Not a native resource (those have no domain, or a kubernetes.io one): `nvidia.com/gpu`."""
+    return "/" in name and "kubernetes.io/" not in name
+
+
+def _overcommittable(name: str) -> bool:
+    """Kubernetes' IsOvercommitAllowed: native resources except huge pages. The others need a
+    limit equal to their request."""
+    return not _extended(name) and not name.startswith("hugepages-")
+
+
+def check_resources(ctx: RenderContext, component: str, pod: dict, where: str) -> None:
+    """Requests and limits the API server would refuse. They are merged key by key (runtime, then
+    service), so a service that lowers only `limits.cpu` can leave a request above its limit."""
+    for key in ("initContainers", "containers"):
+        for container in pod.get(key) or []:
+            resources = container.get("resources") if isinstance(container, dict) else None
+            if not isinstance(resources, dict):
+                continue
+            requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
+            limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
+            problems = _quantity_problems(requests, limits) + _missing_limits(requests, limits)
+            conflicts = _request_limit_conflicts(requests, limits)
+            if conflicts:
+                conflicts.append("the runtime's and the service's resources merge key by key: set requests and limits together")
+            if not problems + conflicts:
+                continue
+            serving = key == "containers" and container.get("name") in runner_names(ctx, component)
+            ctx.error(
+                "resources",
+                f"container {container.get('name')!r} of {where}: " + "; ".join(problems + conflicts) + " (the API server would refuse the pod)",
+                _runner_origin(ctx, component, where, "runner.resources") if serving else _runner_origin(ctx, component, where, key),
+            )
+
+
+def _quantity_problems(requests: dict, limits: dict) -> list[str]:
+    problems = []
+    for section, values in (("requests", requests), ("limits", limits)):
+        for name, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                continue  # a value of the wrong type is the output schema's error
+            amount = quantity(value)
+            if amount is None:
+                problems.append(f"{section}.{name} {value!r} is not a Kubernetes quantity (e.g. 500m, 16Gi, 8)")
+            elif amount < 0:
+                problems.append(f"{section}.{name} {value!r} is negative")
+            elif _extended(name) and amount != amount.to_integral_value():
+                problems.append(f"{section}.{name} {value!r} must be a whole number")
+    return problems
+
+
+def _missing_limits(requests: dict, limits: dict) -> list[str]:
+    return [
+        f"it requests {name} without a limit: Kubernetes needs limits.{name} equal to the request "
+        "(or the limit alone, which it copies into the request)"
+        for name in requests
+        if not _overcommittable(name) and name not in limits
+    ]
+
+
+def _request_limit_conflicts(requests: dict, limits: dict) -> list[str]:
+    conflicts = []
+    for name, value in requests.items():
+        request, limit = quantity(value), quantity(limits.get(name))
+        if request is None or limit is None:
+            continue
+        if _overcommittable(name) and request > limit:
+            conflicts.append(f"requests.{name} ({value}) exceeds its limit ({limits[name]})")
+        elif not _overcommittable(name) and request != limit:
+            conflicts.append(f"requests.{name} ({value}) must equal limits.{name} ({limits[name]})")
+    return conflicts
 
 
 def check_mounts(ctx: RenderContext, component: str, pod: dict, where: str) -> None:
@@ -231,8 +353,18 @@ def check_mounts(ctx: RenderContext, component: str, pod: dict, where: str) -> N
                         "missing-volume",
                         f"container {container.get('name')!r} of {where} mounts volume {mount.get('name')!r}, "
                         f"which the pod does not declare{hint}: add it to {where}.volumes",
-                        ctx.origin(component, (where.partition(".")[2] + ".runner.volumeMounts").lstrip(".")),
+                        _runner_origin(ctx, component, where, "runner.volumeMounts"),
                     )
+
+
+def _mounts(pod: dict, volume: str) -> bool:
+    return any(
+        isinstance(m, dict) and m.get("name") == volume
+        for key in ("initContainers", "containers")
+        for c in pod.get(key) or []
+        if isinstance(c, dict)
+        for m in c.get("volumeMounts") or []
+    )
 
 
 def finish_pod(ctx: RenderContext, component: str, pod: dict) -> dict:
@@ -242,18 +374,31 @@ def finish_pod(ctx: RenderContext, component: str, pod: dict) -> dict:
     model = ctx.model
     if component != ROUTER and model is not None:
         pod["nodeSelector"] = {model_label_key(model): "Ready", **strings(pod.get("nodeSelector"))}
-        if model.storage_path:
-            volume = model_volume_name(model.name)
-            volumes = list(pod.get("volumes") or [])
-            if not any(isinstance(v, dict) and v.get("name") == volume for v in volumes):
-                volumes.append({"name": volume, "hostPath": {"path": model.storage_path}})
-            pod["volumes"] = volumes
+        volume = model_volume_name(model.name)
+        volumes = list(pod.get("volumes") or [])
+        # Only when a container mounts it: a user who mounts the weights at the model's path from
+        # elsewhere (a PVC) gets no unused hostPath, which Pod Security `baseline` would refuse.
+        if model.storage_path and _mounts(pod, volume) and not any(isinstance(v, dict) and v.get("name") == volume for v in volumes):
+            pod["volumes"] = volumes + [{"name": volume, "hostPath": {"path": model.storage_path}}]
     if component == ROUTER:
         pod.setdefault("serviceAccountName", f"{ctx.service.name}-router")
     for key, value in POD_DEFAULTS.items():
         pod.setdefault(key, value)
     for key in ("containers", "initContainers"):
         if isinstance(pod.get(key), list):
-            pod[key] = [{**CONTAINER_DEFAULTS, **c} if isinstance(c, dict) else c for c in pod[key]]
+            pod[key] = [_string_fractions({**CONTAINER_DEFAULTS, **c}) if isinstance(c, dict) else c for c in pod[key]]
     return pod
+
+
+def _string_fractions(container: dict) -> dict:
+    """`cpu: 0.5` → `cpu: "0.5"`: a LeaderWorkerSet's CRD schema takes only integers and strings
+    as quantities (a Deployment takes both; the value means the same)."""
+    resources = container.get("resources")
+    if not isinstance(resources, dict):
+        return container
+    resources = {
+        section: {k: repr(v) if isinstance(v, float) else v for k, v in values.items()} if isinstance(values, dict) else values
+        for section, values in resources.items()
+    }
+    return {**container, "resources": resources}
 

@@ -33,8 +33,14 @@ def pod_locator(ctx: RenderContext, component: str, serving_name: str) -> Locato
                 if _container_name(obj, template, rest[1]) != serving_name:
                     return None  # a sidecar: its index in the output is not its index in a source
                 rest = ("runner",) + rest[2:]
-            # Leader and worker pods inherit the component's fields: the deeper match wrote it.
+            # Leader and worker pods inherit the component's fields. The layer that wrote the
+            # field is the one the merge let win: the service before the runtime, and within
+            # each, the leader's/worker's own field before the component's.
             candidates = [part + rest, rest] if part else [rest]
+            for obj in (ctx.service, ctx.runtime):
+                for candidate in candidates:
+                    if has_path(getattr(obj, component), format_path(candidate)):
+                        return obj.where(f"{component}.{format_path(candidate)}")
             found = max((_deepest(ctx, component, c) for c in candidates), key=len)
             return ctx.origin(component, format_path(found)) if found else None
         return None

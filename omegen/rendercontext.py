@@ -41,6 +41,16 @@ class RenderContext:
             return self.runtime.where(full)
         return self.service.where(component) if getattr(self.service, component) is not None else self.service.where()
 
+    def origin_first(self, component: str, paths: list[str]) -> FieldOrigin:
+        """The first of `paths` (most specific first) the service wrote, else the first the
+        runtime wrote: the precedence of the merge (a service's `engine.runner` beats a runtime's
+        `engine.leader.runner`)."""
+        for obj in (self.service, self.runtime):
+            for path in paths:
+                if path and has_path(getattr(obj, component), path):
+                    return obj.where(f"{component}.{path}")
+        return self.origin(component)
+
     def annotation_origin(self, component: str, key: str) -> FieldOrigin:
         """Where annotation `key` was written: the component's annotations (service, then runtime),
         then the service's metadata; else the component. (Keys hold dots, so `origin` cannot.)"""
@@ -69,6 +79,18 @@ class RenderContext:
 
     def warning(self, code: str, message: str, at: FieldOrigin) -> None:
         self.report(warning, code, message, at)
+
+
+def runner_names(ctx: RenderContext, component: str) -> set:
+    """Names of the component's serving containers: `ome-container` and every runner's name
+    (component, leader, worker; runtime and service)."""
+    names = {SERVING_CONTAINER}
+    for obj in (ctx.runtime, ctx.service):
+        config = getattr(obj, component) or {}
+        for holder in (config, config.get("leader"), config.get("worker")):
+            if isinstance(holder, dict) and isinstance(holder.get("runner"), dict) and holder["runner"].get("name"):
+                names.add(holder["runner"]["name"])
+    return names
 
 
 def error_count(ctx: RenderContext) -> int:

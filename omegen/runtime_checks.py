@@ -1,8 +1,9 @@
 """Runtime validation: the seed's priority constraints, checked across all runtimes.
 
 `check_runtimes` reports, each at the offending field: a priority that is not an integer above 0
-(`priority-invalid`); a priority on an entry without `autoSelect` (`priority-ignored`); entries of
-one format with different versions and different priorities (`priority-version-mismatch`); and two
+(`priority-invalid`); a priority on an entry without `autoSelect` (`priority-ignored`); `autoSelect`
+entries of one format with different versions and different priorities (`priority-version-mismatch`;
+entries without `autoSelect` are left out, as their priority is ignored anyway); and two
 runtimes of one scope that auto-select the same thing with the same priority (`priority-clash`), an
 error when some InferenceService's auto-selection cannot choose between them (found with
 `omegen.select`), else a warning. Protocol lists "share a protocol version" for the clash check when

@@ -8,8 +8,9 @@ which is ambiguous and reported as such. A problem with the service's model (mis
 lacking a fact a runtime requires) is reported here too, at the service's `spec.model.name`.
 
 Choices the design leaves open, made here (tests pin each one):
-- A half-open size range (one bound) is ranked after every closed range and before no range;
-  among half-open ranges the bound nearer the model size wins.
+- Sizes are never negative, so a range with only a max is `[0, max]` and ranks by its width like a
+  closed range. A range with only a min is unbounded: it ranks after every bounded range and before
+  no range; among those, the min nearer the model size wins.
 - Rule 4 (creationTimestamp) orders a group of tied runtimes only when every runtime in the
   group has a (parseable) timestamp; otherwise name alone orders it. This keeps the order total.
 """
@@ -79,10 +80,9 @@ def _size_key(runtime: Runtime, size: Optional[Size]) -> tuple:
     r = size_range(runtime)
     if r is None:
         return (3, Decimal(0))
-    if r.min is not None and r.max is not None:
-        return (0, r.max.value - r.min.value)
-    bound = r.min if r.min is not None else r.max
-    return (1, abs(bound.value - size.value))
+    if r.max is not None:
+        return (0, r.max.value - (r.min.value if r.min is not None else Decimal(0)))
+    return (1, abs(r.min.value - size.value))
 
 
 def parse_timestamp(text: Optional[str]) -> Optional[datetime]:
@@ -180,15 +180,17 @@ def _model_diagnostics(service: InferenceService, sources: Sources, model: Optio
     if service.model_name is None:
         return [diag_at(error, "model-not-found", f"InferenceService {service.namespace}/{service.name} names no model: add spec.model.name", where)]
     if model is None:
-        return [
-            diag_at(
-                error,
-                "model-not-found",
+        broken = sources.rejected_at(BASE_MODEL, service.model_name, service.namespace) or sources.rejected_at(
+            CLUSTER_BASE_MODEL, service.model_name
+        )
+        if broken:
+            message = f"model {service.model_name} could not be loaded: its definition at {broken} has errors (reported there)"
+        else:
+            message = (
                 f"model {service.model_name} not found: no {BASE_MODEL} {service.model_name} in namespace "
-                f"{service.namespace} and no {CLUSTER_BASE_MODEL} {service.model_name}",
-                where,
+                f"{service.namespace} and no {CLUSTER_BASE_MODEL} {service.model_name}"
             )
-        ]
+        return [diag_at(error, "model-not-found", message, where)]
     if model.disabled:
         return [diag_at(error, "model-disabled", f"{model_label(model)} ({position(model.where())}) is disabled", where)]
     return []
@@ -257,15 +259,15 @@ def _resolve_explicit(
     where = service.where("spec.runtime.name")
     runtime = sources.runtime(SERVING_RUNTIME, name, service.namespace) or sources.runtime(CLUSTER_SERVING_RUNTIME, name)
     if runtime is None:
-        diagnostics.append(
-            diag_at(
-                error,
-                "runtime-not-found",
+        broken = sources.rejected_at(SERVING_RUNTIME, name, service.namespace) or sources.rejected_at(CLUSTER_SERVING_RUNTIME, name)
+        if broken:
+            message = f"runtime {name} could not be loaded: its definition at {broken} has errors (reported there)"
+        else:
+            message = (
                 f"runtime {name} not found: no {SERVING_RUNTIME} {name} in namespace {service.namespace} "
-                f"and no {CLUSTER_SERVING_RUNTIME} {name}",
-                where,
+                f"and no {CLUSTER_SERVING_RUNTIME} {name}"
             )
-        )
+        diagnostics.append(diag_at(error, "runtime-not-found", message, where))
         return Resolution(service, model, None, (), None, tuple(diagnostics))
     if runtime.disabled:
         verdict = Verdict(runtime, False, None, ("runtime is disabled",))

@@ -12,7 +12,7 @@ from typing import Optional
 from omegen.api import Size, SizeRange
 
 _MULTIPLIERS = {"": 1, "K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*([KMBTkmbt]?)\s*$")
+_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*([KMBTkmbt]?)\s*$")  # ASCII digits only
 
 
 class SizeError(ValueError):

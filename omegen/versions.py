@@ -26,7 +26,7 @@ GREATER_THAN_OR_EQUAL = "GreaterThanOrEqual"
 def dotted_prefix_match(required: str, actual: str) -> bool:
     """The seed's rule: `"1"` matches `1`, `1.0`, `1.15.4`; `"1.15"` does not match `1.16.0`.
 
-    Parts compare numerically when both are digits, else as text; a leading `v` is ignored on
+    Parts compare numerically when both are ASCII digits, else as text; a leading `v` is ignored on
     both sides. A model version with fewer parts is read as padded with zeros, so `"1.0.0"`
     matches `1` (as OME's Equal does).
     """
@@ -34,7 +34,7 @@ def dotted_prefix_match(required: str, actual: str) -> bool:
     have = _strip_v(actual).split(".")
     for i, part in enumerate(want):
         other = have[i] if i < len(have) else "0"
-        if part.isdigit() and other.isdigit():
+        if _is_number(part) and _is_number(other):
             if int(part) != int(other):
                 return False
         elif part != other:
@@ -42,9 +42,14 @@ def dotted_prefix_match(required: str, actual: str) -> bool:
     return True
 
 
+def _is_number(part: str) -> bool:
+    # Not str.isdigit(): it accepts "²", which int() rejects, and "١", which int() reads as 1.
+    return part.isascii() and part.isdigit()
+
+
 def _strip_v(text: str) -> str:
     text = text.strip()
-    return text[1:] if len(text) > 1 and text[0] in "vV" and text[1].isdigit() else text
+    return text[1:] if len(text) > 1 and text[0] in "vV" and _is_number(text[1]) else text
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,14 @@
 """All YAML reading and writing. The only module that imports `yaml`.
 
-Loading is safe-only (no Python object tags), rejects duplicate keys, and records where every
-node sits so a diagnostic can name the file, line and column of a field. libyaml's C parser and
-emitter are used when PyYAML was built with them; the output is identical either way.
+Loading is safe-only (no Python object tags), reads mapping keys as the strings Kubernetes sees
+(`on:` is "true"), rejects duplicate keys, and records where every node sits so a diagnostic can
+name the file, line and column of a field. Dumping never writes anchors or aliases. libyaml's C
+parser and emitter are used when PyYAML was built with them; the output is identical either way.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -20,6 +22,8 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_NODES_PER_DOCUMENT = 1_000_000
 
 Path = tuple  # of str (mapping keys) and int (sequence indices)
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 def format_path(path: Path) -> str:
@@ -63,52 +67,65 @@ class YAMLError(Exception):
         self.code = code
 
 
+def too_large() -> YAMLError:
+    """The error for a file over MAX_FILE_BYTES (also checked before a file is read at all)."""
+    mib, rest = divmod(MAX_FILE_BYTES, 1024 * 1024)
+    limit = f"{mib} MiB" if mib and not rest else f"{MAX_FILE_BYTES} bytes"
+    return YAMLError(f"file is larger than {limit}", 1, 1, code="yaml-limit")
+
+
 class _Loader(_BaseLoader):
     pass
 
 
-def _construct_mapping_no_duplicates(loader, node, deep=False):
+def json_key(key: Any) -> str:
+    """A mapping key as Kubernetes reads it once YAML became JSON: `yes` → "true", `~` → "null", `1` → "1"."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool) or key is None:
+        return json.dumps(key)
+    return str(key)
+
+
+def _construct_map(loader, node):
+    # SafeConstructor.construct_yaml_map, plus: a key written twice is an error (a key that a merge
+    # `<<` brings in may be overridden, that is what merges are for), and keys become strings as
+    # Kubernetes reads them, so `on:` and `1:` stay two keys ("true" and "1") instead of Python's one.
+    data: dict = {}
+    yield data
     seen: dict = {}
     for key_node, _ in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
+        if key_node.tag == _MERGE:
             continue
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
+        name = json_key(_key(loader, key_node))
+        if name in seen:
             raise YAMLError(
-                "mapping key is not a scalar",
-                key_node.start_mark.line + 1,
-                key_node.start_mark.column + 1,
-            ) from None
-        if key in seen:
-            first = seen[key]
-            raise YAMLError(
-                f"duplicate key {key!r} (first defined at line {first.start_mark.line + 1})",
+                f"duplicate key {name!r} (first defined at line {seen[name].start_mark.line + 1})",
                 key_node.start_mark.line + 1,
                 key_node.start_mark.column + 1,
                 code="duplicate-key",
             )
-        seen[key] = key_node
-    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
+        seen[name] = key_node
+    loader.flatten_mapping(node)  # merged entries first, so the mapping's own ones win
+    for key_node, value_node in node.value:
+        data[json_key(_key(loader, key_node))] = loader.construct_object(value_node)
 
 
-_Loader.add_constructor(
-    "tag:yaml.org,2002:map",
-    lambda loader, node: _construct_map(loader, node),
-)
+def _key(loader, key_node):
+    key = loader.construct_object(key_node, deep=True)
+    try:
+        hash(key)
+    except TypeError:
+        raise YAMLError("mapping key is not a scalar", key_node.start_mark.line + 1, key_node.start_mark.column + 1) from None
+    return key
 
 
-def _construct_map(loader, node):
-    # Mirrors SafeConstructor.construct_yaml_map, with the duplicate check.
-    data: dict = {}
-    yield data
-    loader.flatten_mapping(node)
-    data.update(_construct_mapping_no_duplicates(loader, node))
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 
 
-def _index(node, path: Path, marks: dict, budget: list, at=None) -> None:
+def _index(loader, node, path: Path, marks: dict, budget: list, at=None) -> None:
     # A mapping entry is marked at its key (where a reader looks for the field), anything else at itself.
+    # Keys are recorded under their JSON name, the one diagnostics use (`yes:` is the field "true").
     budget[0] -= 1
     if budget[0] < 0:
         raise YAMLError(
@@ -121,17 +138,18 @@ def _index(node, path: Path, marks: dict, budget: list, at=None) -> None:
     marks.setdefault(path, (at.line + 1, at.column + 1))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
-                _index(value_node, path + (key_node.value,), marks, budget, key_node.start_mark)
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE:
+                key = key_node.value if key_node.tag == _STR else json_key(loader.construct_object(key_node))
+                _index(loader, value_node, path + (key,), marks, budget, key_node.start_mark)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index(item, path + (i,), marks, budget)
+            _index(loader, item, path + (i,), marks, budget)
 
 
 def load_documents(text: str) -> Iterator[Document]:
     """Yield every document of a YAML stream. Raises `YAMLError` with a position on bad input."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        raise YAMLError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", 1, 1, code="yaml-limit")
+        raise too_large()
     loader = _Loader(text)
     try:
         while loader.check_node():
@@ -139,7 +157,7 @@ def load_documents(text: str) -> Iterator[Document]:
             if node is None:
                 continue
             marks: dict = {}
-            _index(node, (), marks, [MAX_NODES_PER_DOCUMENT])
+            _index(loader, node, (), marks, [MAX_NODES_PER_DOCUMENT])
             data = loader.construct_document(node)
             yield Document(data, node.start_mark.line + 1, node.start_mark.column + 1, marks)
     except yaml.MarkedYAMLError as exc:
@@ -149,12 +167,23 @@ def load_documents(text: str) -> Iterator[Document]:
         if exc.context and exc.problem:
             problem = f"{exc.problem} ({exc.context})"
         raise YAMLError(problem, line, column) from None
+    except yaml.reader.ReaderError as exc:
+        line, column = _position(text, exc.position)
+        raise YAMLError(str(exc).splitlines()[0], line, column) from None
     except yaml.YAMLError as exc:
         raise YAMLError(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
     except RecursionError:
         raise YAMLError("document is nested too deeply", 1, 1, code="yaml-limit") from None
     finally:
         loader.dispose()
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a reader error's offset: libyaml counts UTF-8 bytes, PyYAML characters."""
+    if _BaseLoader is not yaml.SafeLoader:
+        offset = len(text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "replace"))
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
 
 
 def load_one(text: str) -> Any:
@@ -166,7 +195,8 @@ def load_one(text: str) -> Any:
 
 
 class _Dumper(_BaseDumper):
-    pass
+    def ignore_aliases(self, data) -> bool:
+        return True  # a value shared by two fields is written twice, never as an &anchor/*alias
 
 
 def _represent_str(dumper, value: str):

@@ -107,3 +107,27 @@ def test_runtimes_table_lists_builtin_and_source_runtimes(capsys):
     assert "engine:LeaderWorkerSet(1+1)" in rows[("vllm-multi-node-llama-3-1-405b", "cluster")]
     assert "explicit only" in rows[("sglang-small", "cluster")]
     assert "[60B, 75B]" in rows[("vllm-llama-3-3-70b-instruct", "cluster")] and "auto p2" in rows[("vllm-llama-3-3-70b-instruct", "cluster")]
+
+
+def test_the_table_stays_a_table_whatever_the_sources_hold(tree):
+    runtime = """\
+apiVersion: ome.io/v1beta1
+kind: ClusterServingRuntime
+metadata:
+  name: %s
+spec:
+  supportedModelFormats:
+    - name: "safe\\ntensors"
+      autoSelect: true
+  containers:
+    - name: ome-container
+      image: vllm:1
+"""
+    root = tree({"r.yaml": runtime % ("r" * 200)})
+    from omegen.catalog import runtime_table
+
+    sources, diagnostics = pipeline.load(root, builtin=False)
+    assert not diagnostics
+    lines = runtime_table(sources).splitlines()
+    assert len(lines) == 2
+    assert lines[1].split()[:4] == ["r" * 200, "cluster", "r.yaml", "safe\\ntensors"]

@@ -111,3 +111,110 @@ def test_infos_only_with_verbose_and_generated_files_are_never_sources(seed_tree
     code, _, err = run(["validate", str(seed_tree), "-v"], capsys)
     # The output tree inside SRC is omegen's own: not read back as sources, not even noted.
     assert code == 0 and err == "notes.yaml:1:1: info[ignored-document]: ConfigMap v1 is not an ome.io/v1beta1 source; ignored\n"
+
+
+# --- hostile environments: interrupts, closed pipes, locales, unusable output directories ----------
+
+
+def test_ctrl_c_exits_130_with_one_line(seed_tree, capsys, monkeypatch):
+    from omegen import pipeline
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "build", interrupted)
+    code, out, err = run(["build", str(seed_tree)], capsys)
+    # Not 1 ("the sources have errors"): the conventional status of a process stopped by SIGINT.
+    assert code == 130 and out == ""
+    assert err.strip() == "omegen: interrupted"
+
+
+def test_a_closed_stdout_is_not_an_error(seed_tree):
+    # `omegen build | head -1`: the reader went away; no traceback, no "Exception ignored", exit 0.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "omegen.cli", "build", str(seed_tree)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert (proc.wait(), err) == (0, b"")
+
+
+def test_stdout_is_utf8_whatever_the_locale(seed_tree):
+    service = seed_tree / "services/isvc.yaml"
+    service.write_text(service.read_text().replace("  namespace: llama-3-1-70b\n", "  namespace: llama-3-1-70b\n  annotations: {note: \"héllo ✓ 日本\"}\n"))
+    outputs = set()
+    for encoding in ("utf-8", "ascii", "latin-1"):
+        env = {**os.environ, "PYTHONIOENCODING": encoding}
+        done = subprocess.run([sys.executable, "-m", "omegen.cli", "build", str(seed_tree)], env=env, capture_output=True)
+        assert (done.returncode, done.stderr) == (0, b""), done.stderr
+        outputs.add(done.stdout)
+    (output,) = outputs
+    assert "note: héllo ✓ 日本".encode() in output
+
+
+def test_out_that_is_a_broken_symlink_is_reported_not_a_crash(seed_tree, tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    out_dir.symlink_to(tmp_path / "missing")
+    code, _, err = run(["build", str(seed_tree), "-o", str(out_dir)], capsys)
+    assert code == 1 and "internal error" not in err
+    assert err == f"{out_dir}: error[output-conflict]: {out_dir} is a symlink to a missing directory; move it away or choose another -o\n"
+    assert not (tmp_path / "missing").exists()
+
+
+def test_a_user_file_where_a_namespace_directory_goes_is_a_conflict(seed_tree, tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    (out_dir / "llama-3-1-70b").write_text("mine\n")
+    code, _, err = run(["build", str(seed_tree), "-o", str(out_dir)], capsys)
+    assert code == 1 and "internal error" not in err
+    assert f"error[output-conflict]: {out_dir / 'llama-3-1-70b'} exists and was not written by omegen" in err
+    assert sorted(p.name for p in out_dir.iterdir()) == ["llama-3-1-70b"]
+    assert (out_dir / "llama-3-1-70b").read_text() == "mine\n"
+
+
+def test_an_unwritable_out_is_an_error_and_changes_nothing(seed_tree, tmp_path, capsys, monkeypatch):
+    out_dir = tmp_path / "out"
+    assert run(["build", str(seed_tree), "-o", str(out_dir)], capsys)[0] == 0
+    before = {p: p.read_bytes() for p in out_dir.rglob("*") if p.is_file()}
+    (seed_tree / "services/isvc.yaml").write_text(SEED_SERVICE.lstrip().replace("maxReplicas: 1", "maxReplicas: 3"))
+
+    def read_only(*args, **kwargs):  # what a read-only directory does to a rename (root ignores chmod)
+        raise PermissionError(13, "Permission denied", str(args[1]))
+
+    monkeypatch.setattr(os, "replace", read_only)
+    code, _, err = run(["build", str(seed_tree), "-o", str(out_dir)], capsys)
+    assert code == 1 and "internal error" not in err and err.count("\n") == 1
+    assert "error[output-error]: cannot write" in err and "Permission denied" in err and "nothing was changed" in err
+    assert {p: p.read_bytes() for p in out_dir.rglob("*") if p.is_file()} == before
+
+
+def test_schemas_export_into_a_file_is_a_usage_error(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, _, err = run(["schemas", "export", str(blocker / "sub")], capsys)
+    assert code == 2 and "internal error" not in err
+    assert "cannot write" in err and "Not a directory" in err
+
+
+def test_runtimes_takes_strict_like_every_command_that_reads_sources(tree, capsys):
+    # design.md section 5: every command that reads sources takes --no-builtin-runtimes and --strict.
+    runtime = SEED_RUNTIME.replace("  containers:\n", "  containers:\n    - name: sidecar\n      image: s:1\n")
+    root = tree({"rt.yaml": runtime})
+    code, out, err = run(["runtimes", str(root), "--no-builtin-runtimes"], capsys)
+    assert code == 0 and "vllm-text-generation" in out and "warning[ignored-container]" in err
+    code, out, err = run(["runtimes", str(root), "--no-builtin-runtimes", "--strict"], capsys)
+    assert code == 1 and "vllm-text-generation" in out and "error[ignored-container]" in err
+
+
+def test_json_diagnostics_are_one_array_even_when_writing_fails(seed_tree, tmp_path, capsys, monkeypatch):
+    runtime = seed_tree / "runtimes/rt.yaml"  # a warning, so there is something to report before writing
+    runtime.write_text(SEED_RUNTIME.lstrip().replace("  containers:\n", "  containers:\n    - name: sidecar\n      image: s:1\n"))
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full)
+    code, _, err = run(["build", str(seed_tree), "-o", str(tmp_path / "out"), "--format", "json"], capsys)
+    assert code == 1
+    assert [d["code"] for d in json.loads(err)] == ["output-error", "ignored-container"]
+    assert not (tmp_path / "out").exists()

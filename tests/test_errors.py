@@ -46,3 +46,10 @@ def test_duplicates_are_reported_once_and_strict_promotes_warnings():
     assert format_diagnostics(DIAGNOSTICS + DIAGNOSTICS, "text") == format_diagnostics(DIAGNOSTICS, "text")
     promoted = promote_warnings(DIAGNOSTICS)
     assert [d.severity for d in promoted] == [Severity.ERROR, Severity.ERROR, Severity.INFO, Severity.ERROR]
+
+
+def test_text_is_one_line_per_diagnostic_whatever_the_message_holds():
+    # A key or value from a source file may hold a newline; it must not forge a second diagnostic.
+    forged = error("unknown-field", 'unknown field "a\nb.yaml:1:1: error[x]: forged\r\t"', "a.yaml", 1, 1)
+    assert format_diagnostics([forged], "text") == 'a.yaml:1:1: error[unknown-field]: unknown field "a\\nb.yaml:1:1: error[x]: forged\\r\\t"\n'
+    assert json.loads(format_diagnostics([forged], "json"))[0]["message"] == forged.message

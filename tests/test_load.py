@@ -349,8 +349,13 @@ def test_discovery_skips_hidden_overlays_output_and_symlinks_out(tree, tmp_path)
         }
     )
     os.symlink(outside, root / "link.yaml")
+    os.symlink(tmp_path, root / "linked-dir")
     sources, diagnostics = load(root, skip=[root / "out"])
-    assert texts(diagnostics) == []
+    # Not followed, and said so: a runtime that silently vanished would be a puzzle.
+    assert sorted(texts(diagnostics)) == [
+        f"link.yaml: warning[symlink-outside]: symlink to {outside} leaves the source tree; not followed",
+        f"linked-dir: warning[symlink-outside]: symlink to {tmp_path} leaves the source tree; not followed",
+    ]
     assert sorted(sources.models) == [("ClusterBaseModel", None, "llama-3-1-70b")]
 
 
@@ -434,3 +439,134 @@ def test_invalid_names_are_errors(tree, document, expected):
     sources, diagnostics = load(tree({"x.yaml": document}))
     assert texts(diagnostics) == [expected]
     assert not sources.services and not sources.models
+
+
+# --- hostile trees and documents ------------------------------------------------------------------
+
+
+def test_a_symlink_to_a_source_inside_the_tree_is_read_once(tree):
+    root = tree({"models/m.yaml": MODEL})
+    os.symlink("models/m.yaml", root / "alias.yaml")
+    os.symlink("models", root / "models-alias")
+    os.symlink(".", root / "loop")
+    sources, diagnostics = load(root)
+    assert texts(diagnostics) == []
+    assert list(sources.models) == [("ClusterBaseModel", None, "llama-3-1-70b")]
+    assert sources.models[("ClusterBaseModel", None, "llama-3-1-70b")].origin.file == "models/m.yaml"
+
+
+def test_symlink_loops_are_errors_not_crashes(tree):
+    root = tree({"m.yaml": MODEL})
+    os.symlink("self.yaml", root / "self.yaml")
+    os.symlink("b.yaml", root / "a.yaml")
+    os.symlink("a.yaml", root / "b.yaml")
+    sources, diagnostics = load(root, skip=[root / "self.yaml"])
+    assert texts(diagnostics) == [
+        "a.yaml: error[unreadable-file]: symlink loop",
+        "b.yaml: error[unreadable-file]: symlink loop",
+        "self.yaml: error[unreadable-file]: symlink loop",
+    ]
+    assert len(sources.models) == 1
+
+
+def test_only_regular_files_are_read(tree):
+    root = tree({"m.yaml": MODEL})
+    os.mkfifo(root / "pipe.yaml")  # reading it would block forever
+    (root / "dir.yaml").mkdir()
+    os.symlink("renamed.yaml", root / "broken.yaml")
+    sources, diagnostics = load(root)
+    assert texts(diagnostics) == ["broken.yaml: error[unreadable-file]: broken symlink to renamed.yaml"]
+    assert len(sources.models) == 1
+
+
+@pytest.mark.parametrize(
+    "document, expected",
+    [
+        (
+            "apiVersion: ome.io/v1beta1\nkind: [InferenceService]\nmetadata: {name: x}\n",
+            "x.yaml:2:1: error[invalid-field]: kind: expected a string, got array",
+        ),
+        (
+            "apiVersion: ome.io/v1beta1\nmetadata: {name: x}\n",
+            "x.yaml:1:1: error[missing-field]: kind is required in an ome.io/v1beta1 document",
+        ),
+        (
+            "apiVersion: ome.io/v1beta1\nkind:\nmetadata: {name: x}\n",
+            "x.yaml:2:1: error[missing-field]: kind is required in an ome.io/v1beta1 document",
+        ),
+    ],
+)
+def test_an_ome_document_without_a_usable_kind_is_an_error(tree, document, expected):
+    _, diagnostics = load(tree({"x.yaml": document}))
+    assert texts(diagnostics) == [expected]
+
+
+def test_undecodable_bytes_are_an_error_at_their_line(tree):
+    root = tree({"empty.yaml": ""})
+    (root / "bad.yaml").write_bytes(b"a: 1\nb: caf\xe9\n")
+    (root / "ctrl.yaml").write_bytes("a: é\nb: 2\nc: \x07\n".encode())
+    _, diagnostics = load(root)
+    assert texts(diagnostics) == [
+        "bad.yaml:2:7: error[unreadable-file]: file is not UTF-8 text (byte 0xe9)",
+        "ctrl.yaml:3:4: error[yaml-syntax]: unacceptable character #x0007: control characters are not allowed",
+    ]
+
+
+def test_a_file_too_large_is_refused_before_it_is_read(tree, monkeypatch):
+    from omegen import yamlio
+
+    root = tree({"m.yaml": MODEL})
+    monkeypatch.setattr(yamlio, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(type(root), "read_text", lambda *a, **k: pytest.fail("read a file over the limit"))
+    _, diagnostics = load(root)
+    assert texts(diagnostics) == ["m.yaml:1:1: error[yaml-limit]: file is larger than 100 bytes"]
+
+
+def test_yaml_11_boolean_and_null_keys_are_located_and_not_confused_with_integers(tree):
+    # `yes:` is the key "true" to Kubernetes; it is not the integer key 1.
+    root = tree({"m.yaml": MODEL.replace("  modelType: transformer\n", "  modelType: transformer\n  yes: 1\n  1: 2\n  ~: 3\n")})
+    _, diagnostics = load(root)
+    assert texts(diagnostics) == [
+        'm.yaml:10:3: error[unknown-field]: unknown field "true" at spec.true',
+        'm.yaml:11:3: error[unknown-field]: unknown field "1" at spec.1',
+        'm.yaml:12:3: error[unknown-field]: unknown field "null" at spec.null',
+    ]
+
+
+def test_label_keys_are_strings_as_kubernetes_reads_them(tree):
+    service = OME_SERVICE.replace("  name: chat\n", "  name: chat\n  namespace: ns\n  labels: {on: x, 8: y}\n")
+    sources, diagnostics = load(tree({"isvc.yaml": service}))
+    assert texts(diagnostics) == []
+    assert sources.services[("ns", "chat")].labels == {"true": "x", "8": "y"}
+
+
+def test_a_name_of_the_wrong_type_is_reported_once(tree):
+    _, diagnostics = load(tree({"x.yaml": "apiVersion: ome.io/v1beta1\nkind: InferenceService\nmetadata: {name: 123}\nspec: {}\n"}))
+    assert texts(diagnostics) == ["x.yaml:3:12: error[invalid-field]: metadata.name: expected string, got integer 123"]
+
+
+@pytest.mark.parametrize(
+    "config, expected",
+    [
+        ("namespace: Team_A\n", 'omegen.yaml:1:1: error[invalid-field]: namespace: "Team_A" is not valid: namespaces must be DNS-1123 labels (lowercase letters, digits and \'-\', starting and ending with a letter or digit)'),
+        ('namespace: ""\n', "omegen.yaml:1:1: error[invalid-field]: namespace: must not be empty"),
+        ('kubernetesVersion: "1.99"\n', "omegen.yaml:1:1: error[invalid-field]: kubernetesVersion: Kubernetes version 1.99 is not supported: schemas are bundled for "),
+        ("strict: true\n---\nnamespce: a\n", "omegen.yaml:3:1: error[invalid-config]: omegen.yaml must be a single YAML document"),
+    ],
+)
+def test_config_values_are_checked_where_they_are_written(tree, config, expected):
+    _, diagnostics = load(tree({"omegen.yaml": config}))
+    assert [text[: len(expected)] for text in texts(diagnostics)] == [expected]
+
+
+def test_bom_and_crlf_files_load_like_any_other(tree):
+    root = tree({"plain/m.yaml": MODEL})
+    (root / "windows").mkdir()
+    text = MODEL.lstrip().replace("name: llama-3-1-70b", "name: windows")
+    (root / "windows/m.yaml").write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    sources, diagnostics = load(root)
+    assert texts(diagnostics) == []
+    plain, windows = (sources.models[("ClusterBaseModel", None, name)] for name in ("llama-3-1-70b", "windows"))
+    assert windows.origin == plain.origin.__class__("windows/m.yaml", 1, 1)
+    assert (windows.size, windows.storage_path) == (plain.size, plain.storage_path)
+    assert windows.where("spec.modelParameterSize").line == plain.where("spec.modelParameterSize").line == 10

@@ -192,6 +192,18 @@ def test_volume_same_source_merges():
     assert strategic_merge(base, patch)["volumes"] == [{"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "1Gi"}}]
 
 
+def test_a_strategy_type_drops_the_other_types_parameters():
+    # Kubernetes' retainKeys on Deployment.spec.strategy: Recreate with the base's rollingUpdate
+    # would be refused by the API server ("may not be specified when strategy type is Recreate").
+    rolling = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    for field in ("deploymentStrategy", "strategy"):
+        assert strategic_merge({field: rolling}, {field: {"type": "Recreate"}}) == {field: {"type": "Recreate"}}
+        tweaked = strategic_merge({field: rolling}, {field: {"rollingUpdate": {"maxSurge": 2}}})
+        assert tweaked == {field: {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 2, "maxUnavailable": 0}}}
+        same = strategic_merge({field: rolling}, {field: {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 2}}})
+        assert same == tweaked
+
+
 def test_probe_handler_is_replaced_other_fields_merge():
     base = {"readinessProbe": {"httpGet": {"path": "/health", "port": 8080}, "periodSeconds": 60}}
     patch = {"readinessProbe": {"tcpSocket": {"port": 8080}}}

@@ -11,6 +11,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+SERVICE = """\
+apiVersion: ome.io/v1beta1
+kind: InferenceService
+metadata: {name: svc, namespace: team}
+spec:
+  model: {name: llama-3-2-1b-instruct}
+"""
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
@@ -55,3 +63,18 @@ def test_installed_wheel_works_from_another_directory(wheel, tmp_path):
     listed = {line.split()[0] for line in done.stdout.splitlines()[1:] if "builtin" in line}
     assert listed == {p.stem for p in (REPO / "runtimes").glob("*.yaml")}
     assert len(listed) == 16
+
+    # `omegen build` from another directory: the catalog, the input and output schemas and the
+    # templates all come from the installed package.
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "svc.yaml").write_text(SERVICE)
+    done = subprocess.run(
+        [sys.executable, "-c", "import omegen.cli; omegen.cli.main(['build', 'src'])"],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "kind: Deployment" in done.stdout and "name: svc-engine" in done.stdout

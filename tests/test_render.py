@@ -386,6 +386,38 @@ def test_the_component_runner_is_the_base_of_leader_and_worker_runners():
         assert env(container)["PARALLELISM_SIZE"] == "4"
 
 
+def test_the_services_component_fields_beat_the_runtimes_leader_and_worker_fields():
+    # The service overrides the runtime at every level: its engine.runner.image reaches leader and
+    # worker even though the runtime's leader.runner/worker.runner set one (it used to be lost).
+    service = make_service({"runner": {"image": "sglang:2"}, "tolerations": [{"key": "team", "operator": "Exists"}], "hostNetwork": False})
+    objs, _, _ = ok(service, make_runtime(MULTI))
+    template = objs[("LeaderWorkerSet", "lws-svc-engine")]["spec"]["leaderWorkerTemplate"]
+    leader, worker = template["leaderTemplate"]["spec"], template["workerTemplate"]["spec"]
+    assert serving(leader)["image"] == serving(worker)["image"] == "sglang:2"
+    assert serving(leader)["args"] == ["--leader"] and serving(worker)["args"] == ["--worker"]
+    assert leader["tolerations"] == worker["tolerations"] == [{"key": "team", "operator": "Exists"}]
+    assert worker["hostNetwork"] is False
+    # Within the service, leader/worker fields beat its component fields.
+    service = make_service({"runner": {"image": "sglang:2"}, "leader": {"runner": {"image": "sglang:3"}}})
+    objs, _, _ = ok(service, make_runtime(MULTI))
+    template = objs[("LeaderWorkerSet", "lws-svc-engine")]["spec"]["leaderWorkerTemplate"]
+    assert serving(template["leaderTemplate"]["spec"])["image"] == "sglang:3"
+    assert serving(template["workerTemplate"]["spec"])["image"] == "sglang:2"
+
+
+def test_output_fields_of_group_pods_are_traced_to_the_layer_that_wrote_them():
+    objects, _ = render(make_service({"runner": {"image": "sglang:2"}}), make_runtime(MULTI))
+    (lws,) = [r for r in objects if r.kind == "LeaderWorkerSet"]
+    container = ("spec", "leaderWorkerTemplate", "leaderTemplate", "spec", "containers", 0)
+    assert lws.locate(lws.obj, container + ("image",)).field == "spec.engine.runner.image"
+    assert lws.locate(lws.obj, container + ("args", 0)).field == "spec.engineConfig.leader.runner.args[0]"
+
+
+def test_a_missing_worker_size_says_so():
+    (err,) = errors(make_service({}), make_runtime({"runner": RUNNER, "leader": {}}))
+    assert err.code == "multinode" and "engine.worker.size is not set" in err.message
+
+
 @pytest.mark.parametrize("size", [0, -1, None, "2"])
 def test_bad_worker_sizes_are_errors(size):
     worker = {"size": size} if size is not None else {}
@@ -431,6 +463,21 @@ def test_every_rendered_lws_is_valid_against_the_crd_schema():
     jsonschema.validate(objs[("LeaderWorkerSet", "lws-svc-engine")], schema)
     objs, _, _ = ok(make_service({}), make_runtime(MULTI))
     jsonschema.validate(objs[("LeaderWorkerSet", "lws-svc-engine")], schema)
+
+
+def test_fractional_quantities_are_written_as_strings_which_the_lws_schema_requires():
+    # A LeaderWorkerSet's CRD schema takes integers and strings as quantities: `cpu: 0.5`, which a
+    # Deployment accepts, would be refused; "0.5" means the same to both.
+    multi = copy.deepcopy(MULTI)
+    multi["leader"]["runner"]["resources"]["requests"] = {"cpu": 0.5, "memory": "1Gi"}
+    objs, _, _ = ok(make_service({}), make_runtime(multi))
+    lws = objs[("LeaderWorkerSet", "lws-svc-engine")]
+    leader = serving(lws["spec"]["leaderWorkerTemplate"]["leaderTemplate"]["spec"])
+    assert leader["resources"] == {"requests": {"cpu": "0.5", "memory": "1Gi"}, "limits": {"nvidia.com/gpu": 8}}
+    if LWS_SCHEMA.is_file():
+        jsonschema.validate(lws, json.loads(LWS_SCHEMA.read_text()))
+    objs, _, _ = ok(make_service({"runner": {"resources": {"requests": {"cpu": 1.5}}}}))
+    assert serving(objs[("Deployment", "svc-engine")]["spec"]["template"]["spec"])["resources"]["requests"]["cpu"] == "1.5"
 
 
 # ---------------------------------------------------------------------------------------- metadata
@@ -547,6 +594,67 @@ def test_no_gpus_no_parallelism_and_no_storage_path_no_volume():
     pod = objs[("Deployment", "svc-engine")]["spec"]["template"]["spec"]
     assert "env" not in serving(pod) and "volumes" not in pod
     assert pod["nodeSelector"] == {"models.ome.io/clusterbasemodel.llama": "Ready"}
+
+
+def test_no_hostpath_model_volume_when_the_user_mounts_the_model_path_from_elsewhere():
+    # A PVC with the weights mounted at the model's path replaces OME's hostPath: an unused hostPath
+    # volume would only get the pod refused by Pod Security `baseline`.
+    service = make_service(
+        {
+            "volumes": [{"name": "weights", "persistentVolumeClaim": {"claimName": "llama"}}],
+            "runner": {"volumeMounts": [{"name": "weights", "mountPath": "/raid/models/llama", "readOnly": True}]},
+        }
+    )
+    objs, _, _ = ok(service)
+    pod = objs[("Deployment", "svc-engine")]["spec"]["template"]["spec"]
+    assert pod["volumes"] == [{"name": "weights", "persistentVolumeClaim": {"claimName": "llama"}}]
+    assert serving(pod)["volumeMounts"] == [{"name": "weights", "mountPath": "/raid/models/llama", "readOnly": True}]
+    assert env(serving(pod))["MODEL_PATH"] == "/raid/models/llama"
+
+
+@pytest.mark.parametrize("gpus", [2, "2", 2.0, "2.0", "2e0"])
+def test_whole_number_gpu_quantities_set_parallelism(gpus):
+    runner = {**RUNNER, "resources": {"limits": {"nvidia.com/gpu": gpus}}}
+    objs, _, _ = ok(make_service({}), make_runtime({"runner": runner}))
+    assert env(serving(objs[("Deployment", "svc-engine")]["spec"]["template"]["spec"]))["PARALLELISM_SIZE"] == "2"
+
+
+@pytest.mark.parametrize(
+    "runtime_resources, service_resources, words",
+    [
+        ({"requests": {"nvidia.com/gpu": 2}}, None, "requests nvidia.com/gpu without a limit"),
+        ({"requests": {"nvidia.com/gpu": 1}, "limits": {"nvidia.com/gpu": 2}}, None, "must equal"),
+        ({"limits": {"nvidia.com/gpu": 0.5}}, None, "whole number"),
+        ({"requests": {"cpu": 10}, "limits": {"cpu": 10}}, {"limits": {"cpu": 4}}, "exceeds its limit"),
+        ({"requests": {"memory": "lots"}}, None, "not a Kubernetes quantity"),
+        ({"requests": {"cpu": -1}}, None, "negative"),
+    ],
+)
+def test_resources_the_api_server_would_reject_are_errors(runtime_resources, service_resources, words):
+    runtime = make_runtime({"runner": {**RUNNER, "resources": runtime_resources}})
+    service = make_service({"runner": {"resources": service_resources}} if service_resources else {})
+    (err,) = errors(service, runtime)
+    assert err.code == "resources" and words in err.message
+    # The service's change is the one to look at when it wrote resources.
+    assert err.file == ("isvc.yaml" if service_resources else "runtime.yaml")
+
+
+def test_valid_resource_quantities_render_as_written():
+    resources = {
+        "requests": {"cpu": 0.5, "memory": "1.5Gi", "nvidia.com/gpu": "2", "ephemeral-storage": "10G"},
+        "limits": {"cpu": "500m", "memory": "1536Mi", "nvidia.com/gpu": 2, "hugepages-2Mi": "1Gi"},
+    }
+    runner = {**RUNNER, "resources": resources}
+    sidecar = {"name": "side", "image": "s:1", "resources": {"requests": {"cpu": "100m"}}}
+    objs, _, _ = ok(make_service({"containers": [sidecar]}), make_runtime({"runner": runner}))
+    written = {**resources, "requests": {**resources["requests"], "cpu": "0.5"}}
+    assert serving(objs[("Deployment", "svc-engine")]["spec"]["template"]["spec"])["resources"] == written
+
+
+def test_a_sidecar_with_an_invalid_limit_is_an_error_too():
+    sidecar = {"name": "side", "image": "s:1", "resources": {"requests": {"example.com/fpga": 1}}}
+    (err,) = errors(make_service({"containers": [sidecar]}))
+    assert err.code == "resources" and "'side'" in err.message and err.file == "isvc.yaml"
 
 
 def test_default_readiness_probe_on_the_first_port():

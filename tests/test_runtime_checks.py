@@ -146,3 +146,29 @@ def test_check_runtimes_is_deterministic_and_clean_for_good_runtimes():
     assert check_runtimes(good) == []
     pair = clash_pair()
     assert check_runtimes(sources(*pair)) == check_runtimes(sources(*reversed(pair)))
+
+
+def test_version_mismatch_looks_only_at_auto_select_entries():
+    # A priority on an entry without autoSelect is ignored (and warned about), so it cannot mismatch.
+    rt = runtime("rt", entry("safetensors", version="1", priority=1), entry("safetensors", version="2", auto=False, priority=2))
+    assert [d.code for d in check_runtimes(sources(rt))] == ["priority-ignored"]
+    rt = runtime("rt", entry("safetensors", version="1", priority=1), entry("safetensors", version="2", auto=False))
+    assert check_runtimes(sources(rt)) == []
+
+
+def test_priorities_on_entries_of_different_formats_neither_mismatch_nor_clash():
+    a = runtime("a", entry("safetensors", priority=1), entry("onnx", priority=2))
+    b = runtime("b", entry("onnx", priority=1), entry("safetensors", priority=2))
+    assert check_runtimes(sources(a, b)) == []
+
+
+def test_priority_clash_with_equal_ranges_written_differently():
+    a = runtime("a", entry(priority=1), size=("1.5B", "2B"))
+    b = runtime("b", entry(priority=1), size=("1500m", "2000M"))
+    assert len(by_code(check_runtimes(sources(a, b)), "priority-clash")) == 1
+
+
+def test_priority_clash_ignores_case_where_support_does():
+    a = runtime("a", entry("SafeTensors", model_type="Transformer", priority=1))
+    b = runtime("b", entry("safetensors", model_type="transformer", priority=1))
+    assert len(by_code(check_runtimes(sources(a, b)), "priority-clash")) == 1

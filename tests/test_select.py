@@ -179,6 +179,29 @@ def test_disabled_runtime_is_not_a_candidate():
     assert r.runtime.name == "b" and verdict(r, "a").reasons == ("runtime is disabled",)
 
 
+def test_a_disabled_serving_runtime_does_not_shadow_a_cluster_runtime_in_auto_selection():
+    # Only a *named* runtime is looked up namespace-first; auto-selection just skips the disabled one.
+    r = pick(model(), runtime("rt"), runtime("rt", kind=SR, disabled=True))
+    assert (r.runtime.kind, r.decided_by) == (CSR, "only-candidate")
+    assert [(v.runtime.kind, v.eligible) for v in r.candidates] == [(CSR, True), (SR, False)]
+
+
+def test_serving_and_cluster_runtime_of_one_name_are_both_ranked():
+    r = pick(model(), runtime("rt", entry(priority=5)), runtime("rt", kind=SR))
+    assert (r.runtime.kind, r.decided_by, r.diagnostics) == (SR, "scope", ())
+    assert [(v.runtime.kind, v.rank) for v in r.candidates] == [(SR, 1), (CSR, 2)]
+
+
+def test_only_a_non_auto_select_entry_supports_the_model():
+    rt = runtime("rt", entry("onnx", priority=3), entry("pytorch", auto=False))
+    r = pick(model(), rt)
+    assert r.runtime is None and verdict(r, "rt").reasons == (
+        "autoSelect: no format entry that supports the model has autoSelect: true",)
+    r = pick(model(), rt, svc=service(runtime_name="rt"))
+    assert (r.runtime.name, r.diagnostics) == ("rt", ())
+    assert "matches supportedModelFormats[1]" in r.candidates[0].reasons
+
+
 def test_serving_runtimes_of_other_namespaces_are_not_considered():
     r = pick(model(), runtime("a", kind=SR, namespace="other"), runtime("b"))
     assert [v.runtime.name for v in r.candidates] == ["b"]
@@ -307,8 +330,17 @@ def test_size_closed_range_beats_half_open_and_half_open_beats_none():
 
 
 def test_size_half_open_nearer_bound_wins():
-    r = pick(model(size="7B"), runtime("a", size=("1B", None)), runtime("b", size=(None, "8B")))
+    r = pick(model(size="7B"), runtime("a", size=("1B", None)), runtime("b", size=("5B", None)))
     assert (r.runtime.name, r.decided_by) == ("b", "size")
+
+
+def test_size_max_only_range_is_zero_to_max():
+    # (, 8B] is [0, 8B]: 8B wide, so it beats the 99B-wide [1B, 100B] and loses to [6B, 8B].
+    r = pick(model(size="7B"), runtime("a-wide", size=("1B", "100B")), runtime("b-max-only", size=(None, "8B")),
+             runtime("c-open", size=("1B", None)))
+    assert order(r) == ["b-max-only", "a-wide", "c-open"]
+    r = pick(model(size="7B"), runtime("a-max-only", size=(None, "8B")), runtime("b-narrow", size=("6B", "8B")))
+    assert order(r) == ["b-narrow", "a-max-only"]
 
 
 def test_size_not_ranked_when_model_size_unknown():
@@ -320,6 +352,19 @@ def test_size_not_ranked_when_model_size_unknown():
 def test_size_equal_widths_tie():
     r = pick(model(size="7B"), runtime("b", size=("6B", "10B")), runtime("a", size=("5B", "9B")))
     assert (r.runtime.name, r.decided_by) == ("a", "name")
+
+
+def test_size_equal_ranges_written_differently_tie():
+    # 1.5B..2B and 1500M..2000m are the same range (exact decimals): size does not decide.
+    r = pick(model(size="1.5b"), runtime("b", size=("1.5B", "2B")), runtime("a", size=("1500M", "2000m")))
+    assert (order(r), r.decided_by) == (["a", "b"], "name")
+
+
+def test_size_bounds_are_inclusive_in_ranking():
+    r = pick(model(size="1.5B"), runtime("at-min", size=("1500M", "3B")), runtime("at-max", size=("1B", "1.5B")),
+             runtime("above", size=("1500000001", "2B")))
+    assert order(r) == ["at-max", "at-min"]
+    assert verdict(r, "above").reasons == ("size mismatch: model has 1.5B, runtime range is [1500000001, 2B]",)
 
 
 def test_creation_timestamp_newest_first_is_ambiguous():
@@ -343,6 +388,19 @@ def test_creation_timestamps_compare_as_datetimes():
 def test_creation_timestamp_needs_every_tied_runtime_to_have_one():
     r = pick(model(), runtime("a"), runtime("b", created="2025-01-01T00:00:00Z"))
     assert (r.runtime.name, r.decided_by) == ("a", "name")
+
+
+def test_an_unparseable_timestamp_counts_as_absent():
+    r = pick(model(), runtime("a", created="yesterday"), runtime("b", created="2025-01-01T00:00:00Z"))
+    assert (r.runtime.name, r.decided_by) == ("a", "name")
+
+
+def test_creation_timestamp_ambiguity_is_an_error_under_strict():
+    r = pick(model(), runtime("a", created="2024-01-01T00:00:00Z"), runtime("b", created="2024-01-01T00:00:01+00:00"),
+             strict=True)
+    assert (r.runtime.name, r.decided_by) == ("b", "creationTimestamp")
+    assert [(d.code, d.severity) for d in r.diagnostics] == [("ambiguous-runtime", Severity.ERROR)]
+    assert "picked by creationTimestamp (newest first)" in r.diagnostics[0].message
 
 
 def test_equal_timestamps_fall_through_to_name():

@@ -74,3 +74,13 @@ def test_framework_version_equal_falls_back_to_text_for_unparseable_versions():
     assert framework_version_matches("2024-rc", "2024-rc")
     assert not framework_version_matches("2024-rc", "2024-rc2")
     assert not framework_version_matches("4", "4.43.1")  # framework versions are equal, not prefixes
+
+
+@pytest.mark.parametrize(
+    "required, actual, expected",
+    [("1.²", "1.²", True), ("1.²", "1.2", False), ("١", "1", False), ("v١", "1", False), ("1.1", "1.10", False),
+     ("1.10", "1.1", False), ("1", "10.0", False)],
+)
+def test_dotted_prefix_parts_are_ascii_numbers(required, actual, expected):
+    # str.isdigit() accepts "²" (which int() rejects: a crash) and "١" (which int() reads as 1).
+    assert dotted_prefix_match(required, actual) is expected

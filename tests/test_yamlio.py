@@ -66,3 +66,39 @@ def test_dump_all_separates_documents():
 def test_format_path():
     assert yamlio.format_path(("spec", "supportedModelFormats", 0, "priority")) == "spec.supportedModelFormats[0].priority"
     assert yamlio.format_path(()) == ""
+
+
+def test_keys_are_duplicates_when_kubernetes_would_read_them_as_the_same_string():
+    # YAML 1.1's `on` is the boolean true, which Python confuses with the integer 1; Kubernetes reads
+    # the keys "true" and "1". But `1` and "1" are the same key to it.
+    (doc,) = yamlio.load_documents("on: a\n1: b\n~: c\n")
+    assert doc.data == {"true": "a", "1": "b", "null": "c"}
+    with pytest.raises(yamlio.YAMLError) as caught:
+        list(yamlio.load_documents("1: a\n'1': b\n"))
+    assert (caught.value.code, caught.value.line, caught.value.message) == ("duplicate-key", 2, "duplicate key '1' (first defined at line 1)")
+
+
+def test_non_string_keys_are_marked_under_their_json_name():
+    (doc,) = yamlio.load_documents("a:\n  yes: 1\n  ~: 2\n  3: 4\n")
+    assert [doc.mark(("a", key)) for key in ("true", "null", "3")] == [(2, 3), (3, 3), (4, 3)]
+    assert [yamlio.json_key(k) for k in (True, None, 3, "x")] == ["true", "null", "3", "x"]
+
+
+def test_unacceptable_characters_are_located():
+    with pytest.raises(yamlio.YAMLError) as caught:
+        list(yamlio.load_documents("a: ü\nb: \x00\n"))
+    assert (caught.value.line, caught.value.column) == (2, 4)
+
+
+def test_a_merged_key_may_be_overridden_but_not_written_twice():
+    (doc,) = yamlio.load_documents("base: &b {x: 1, y: 1}\nother:\n  <<: *b\n  x: 2\n")
+    assert doc.data["other"] == {"x": 2, "y": 1}
+    with pytest.raises(yamlio.YAMLError) as caught:
+        list(yamlio.load_documents("base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n  y: 3\n"))
+    assert (caught.value.code, caught.value.line) == ("duplicate-key", 5)
+
+
+def test_dump_never_writes_anchors():
+    # A value shared by two fields is written out twice: output is plain YAML, each document standalone.
+    shared = {"k": 1}
+    assert yamlio.dump({"a": shared, "b": shared}) == "a:\n  k: 1\nb:\n  k: 1\n"
