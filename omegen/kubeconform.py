@@ -161,7 +161,7 @@ def _pointer_to_path(pointer: str) -> tuple:
     parts = []
     for raw in pointer.strip("/").split("/") if pointer.strip("/") else []:
         part = raw.replace("~1", "/").replace("~0", "~")
-        parts.append(int(part) if part.isdigit() else part)
+        parts.append(int(part) if part.isascii() and part.isdigit() else part)
     return tuple(parts)
 
 

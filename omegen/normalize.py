@@ -182,6 +182,16 @@ def _runtime_components(found: SourceDocument, spec: dict):
                 ("spec", "containers"),
             )
         )
+    for name in sorted(pod_fields):
+        if name != "nodeSelector":  # OME reads only nodeSelector at the top of an engineConfig runtime
+            diagnostics.append(
+                found.warning(
+                    "ignored-field",
+                    f"spec.{name} is ignored: with spec.engineConfig only spec.nodeSelector reaches the pods "
+                    f"(as in OME); move it into spec.engineConfig",
+                    ("spec", name),
+                )
+            )
     # OME merges the runtime's top-level nodeSelector into engine and decoder pods.
     if "nodeSelector" in pod_fields:
         for config in (engine, decoder):

@@ -8,7 +8,6 @@ point omegen at its own template directory: a file there replaces the built-in o
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Optional
 
 import jinja2

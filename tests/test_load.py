@@ -570,3 +570,13 @@ def test_bom_and_crlf_files_load_like_any_other(tree):
     assert windows.origin == plain.origin.__class__("windows/m.yaml", 1, 1)
     assert (windows.size, windows.storage_path) == (plain.size, plain.storage_path)
     assert windows.where("spec.modelParameterSize").line == plain.where("spec.modelParameterSize").line == 10
+
+
+def test_ome_runtime_top_level_pod_fields_other_than_node_selector_are_ignored_with_a_warning(tree):
+    runtime = OME_RUNTIME.replace("  nodeSelector: {pool: gpu}\n", "  nodeSelector: {pool: gpu}\n  tolerations: [{key: gpu, operator: Exists}]\n")
+    sources, diagnostics = load(tree({"rt.yaml": runtime}))
+    assert texts(diagnostics) == [
+        "rt.yaml:7:3: warning[ignored-field]: spec.tolerations is ignored: with spec.engineConfig only "
+        "spec.nodeSelector reaches the pods (as in OME); move it into spec.engineConfig"
+    ]
+    assert "tolerations" not in sources.runtime("ClusterServingRuntime", "srt-llama").engine
