@@ -17,6 +17,7 @@ from typing import Optional
 from omegen import pods, scaling, templatevars
 from omegen.api import FieldOrigin, InferenceService, Model, Runtime
 from omegen.errors import Diagnostic
+from omegen.k8s_names import label_value_problem
 from omegen.merge import strategic_merge
 from omegen.provenance import Locator, pod_locator
 from omegen.rendercontext import (
@@ -127,6 +128,7 @@ def _build(ctx: RenderContext, component: str) -> Optional[Component]:
     bounds = scaling.replicas(ctx, component, spec)
     name = f"{service.name}-{component}"
     labels = component_labels(service, runtime, model, component, spec, name, multinode)
+    _check_label_sources(ctx, runtime, model)
     annotations = component_annotations(service, runtime, model, spec)
 
     if multinode:
@@ -243,6 +245,20 @@ def _is_multinode(ctx: RenderContext, component: str, spec: dict) -> bool:
     if mode is not None and mode not in ("VirtualDeployment", "PDDisaggregated"):
         ctx.warning("unknown-deployment-mode", f"unknown {DEPLOYMENT_MODE} {mode!r} is ignored", where)
     return component != ROUTER and has_group
+
+
+def _check_label_sources(ctx: RenderContext, runtime: Runtime, model: Optional[Model]) -> None:
+    """OME copies these names into label values (63 characters, no spaces): say which source to
+    change, rather than leave it to a validation error about a label the user never wrote."""
+    values = [("serving-runtime", runtime.name, runtime.where("metadata.name"))]
+    if model is not None:
+        values.append(("base-model-name", model.name, model.where("metadata.name")))
+        if model.vendor:
+            values.append(("base-model-vendor", model.vendor, model.where("spec.vendor")))
+    for label, value, where in values:
+        why = label_value_problem(value)
+        if why:
+            ctx.error("invalid-label-value", f"{why} (OME copies it into the label {label} of every object)", where)
 
 
 def component_labels(

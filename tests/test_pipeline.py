@@ -58,3 +58,14 @@ def test_a_reference_to_a_rejected_object_says_why_it_is_missing(tree):
         "m.yaml:10:3: error[invalid-size]: spec.modelParameterSize: invalid size '70.6X': expected a number with an optional suffix K, M, B or T (e.g. \"7B\", \"1.5B\", \"500M\")",
         "rt.yaml:12:7: error[invalid-field]: spec.supportedModelFormats[0].priority: expected integer >= 1, got 0",
     ]
+
+
+def test_a_model_name_too_long_for_a_label_is_an_error_at_the_model(tree):
+    long_name = "llama-" + "x" * 60
+    model = MODEL.replace("name: llama-3-1-70b", f"name: {long_name}")
+    service = SEED_SERVICE.replace("baseModel: llama-3-1-70b", f"baseModel: {long_name}")
+    result = pipeline.build(tree({"rt.yaml": SEED_RUNTIME, "m.yaml": model, "isvc.yaml": service}), builtin=False)
+    assert texts(result) == [
+        f'm.yaml:4:3: error[invalid-label-value]: value "{long_name}" is 66 characters long; label values are at '
+        "most 63 (OME copies it into the label base-model-name of every object)"
+    ]
