@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Mapping, Optional
+from typing import Callable, Mapping, Optional
 
 API_VERSION = "ome.io/v1beta1"
 
