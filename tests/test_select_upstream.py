@@ -7,6 +7,7 @@ repository; skipped otherwise. Each outcome must be a selection or a precise dia
 from __future__ import annotations
 
 import collections
+import json
 import shutil
 from pathlib import Path
 
@@ -99,3 +100,30 @@ def test_the_catalog_has_four_priority_clash_pairs(upstream):
     # Two of them are reached by a sample service whose pick would be arbitrary: errors.
     assert sorted(d.severity.label for d in clashes) == ["error", "error", "warning", "warning"]
     assert all(d.field.endswith(".priority") for d in clashes)
+
+
+def test_explain_renders_every_sample(resolutions):
+    from omegen.explain import explain_json, explain_text
+
+    for key, r in resolutions.items():
+        payload = json.loads(json.dumps(explain_json(r)))
+        assert payload["inferenceService"] == {"name": key[1], "namespace": key[0]}
+        assert (payload["selected"] is None) == (r.runtime is None)
+        text = explain_text(r)
+        assert f"InferenceService {key[0]}/{key[1]}" in text
+
+
+def test_omegen_explain_command_on_an_upstream_sample(upstream, tmp_path, capsys):
+    from omegen import cli
+
+    root = tmp_path / "ome"
+    for sub in ("runtimes", "models", "samples/isvc/meta"):
+        shutil.copytree(UPSTREAM / sub, root / sub)
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["explain", "llama-3-1-8b-instruct", str(root), "--no-builtin-runtimes", "-o", "json"])
+    captured = capsys.readouterr()
+    assert exited.value.code == 1  # the upstream model lacks modelFormat: a precise diagnostic, no traceback
+    payload = json.loads(captured.out)
+    assert payload["selected"] is None
+    assert [d["code"] for d in payload["diagnostics"]] == ["model-incomplete"]
+    assert "error[model-incomplete]" in captured.err and "Traceback" not in captured.err
