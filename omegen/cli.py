@@ -142,9 +142,11 @@ def explain(isvc: str, src: Path, namespace: Optional[str], output: str, strict,
     resolution, matches, diagnostics = pipeline.resolve_one(src, isvc, namespace, builtin=_builtin(no_builtin), strict=strict)
     if resolution is None:
         where = f" in namespace {namespace!r}" if namespace else ""
-        if matches:
+        if len(matches) > 1:
             options = ", ".join(f"{ns}/{name}" for ns, name in matches)
             message = f"InferenceService {isvc!r} exists in several namespaces ({options}); choose one with -n"
+        elif matches:
+            message = f"InferenceService {matches[0][0]}/{isvc} could not be loaded: its definition has errors (listed with it)"
         else:
             message = f"no InferenceService named {isvc!r}{where} under {src}"
         _report(list(diagnostics) + [error("service-not-found", message)])

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from omegen import emit, render, runtime_checks, select, validate
-from omegen.api import Rendered, Resolution, Sources
+from omegen.api import INFERENCE_SERVICE, Rendered, Resolution, Sources
 from omegen.errors import Diagnostic, has_errors, promote_warnings, sort_diagnostics
 from omegen.load import load_sources
 
@@ -44,7 +44,6 @@ def build(
     builtin: Optional[bool] = None,
     strict: Optional[bool] = None,
     skip: Iterable[Path] = (),
-    check_output: bool = True,
 ) -> BuildResult:
     sources, diagnostics = load(src, builtin=builtin, strict=strict, skip=skip)
     strict_mode = sources.config.strict
@@ -60,7 +59,7 @@ def build(
         diagnostics.extend(problems)
         if not has_errors(problems):
             objects.extend(rendered)
-    if check_output and objects:
+    if objects:
         diagnostics.extend(validate.validate_objects(objects, sources.config.kubernetes_version))
     if strict_mode:
         diagnostics = promote_warnings(diagnostics)
@@ -75,8 +74,10 @@ def build(
 def resolve_one(src: Path, name: str, namespace: Optional[str], *, builtin: Optional[bool] = None, strict: Optional[bool] = None):
     """For `explain`: the Resolution of one service (None when no such service) and the load diagnostics."""
     sources, diagnostics = load(src, builtin=builtin, strict=strict)
-    candidates = [key for key in sorted(sources.services) if key[1] == name and (namespace is None or key[0] == namespace)]
-    if len(candidates) != 1:
+    # Services rejected for errors count too: explaining a namesake instead would mislead.
+    known = set(sources.services) | {(ns, n) for kind, ns, n in sources.rejected if kind == INFERENCE_SERVICE}
+    candidates = sorted(key for key in known if key[1] == name and (namespace is None or key[0] == namespace))
+    if len(candidates) != 1 or candidates[0] not in sources.services:
         return None, candidates, sort_diagnostics(diagnostics)
     resolution = select.resolve(sources.services[candidates[0]], sources, strict=sources.config.strict)
     return resolution, candidates, sort_diagnostics(diagnostics)

@@ -218,3 +218,17 @@ def test_json_diagnostics_are_one_array_even_when_writing_fails(seed_tree, tmp_p
     assert code == 1
     assert [d["code"] for d in json.loads(err)] == ["output-error", "ignored-container"]
     assert not (tmp_path / "out").exists()
+
+
+def test_explain_does_not_explain_a_namesake_of_a_broken_service(seed_tree, capsys):
+    broken = SEED_SERVICE.lstrip().replace("namespace: llama-3-1-70b", "namespace: other") + "  bogus: 1\n"
+    (seed_tree / "services/broken.yaml").write_text(broken)
+    code, out, err = run(["explain", "llama-3-1-70b", str(seed_tree)], capsys)
+    assert code == 1 and out == ""
+    assert "exists in several namespaces (llama-3-1-70b/llama-3-1-70b, other/llama-3-1-70b)" in err
+    code, out, err = run(["explain", "llama-3-1-70b", str(seed_tree), "-n", "other"], capsys)
+    assert code == 1 and out == ""
+    assert err.splitlines()[0] == (
+        "<omegen>: error[service-not-found]: InferenceService other/llama-3-1-70b could not be loaded: its definition has errors (listed with it)"
+    )
+    assert "services/broken.yaml:14:3: error[unknown-field]" in err
