@@ -373,12 +373,15 @@ def finish_pod(ctx: RenderContext, component: str, pod: dict) -> dict:
     pod = dict(pod)
     model = ctx.model
     if component != ROUTER and model is not None:
-        pod["nodeSelector"] = {model_label_key(model): "Ready", **strings(pod.get("nodeSelector"))}
         volume = model_volume_name(model.name)
         volumes = list(pod.get("volumes") or [])
+        node_copy = not model.storage_path or _mounts(pod, volume)
         # Only when a container mounts it: a user who mounts the weights at the model's path from
-        # elsewhere (a PVC) gets no unused hostPath, which Pod Security `baseline` would refuse.
-        if model.storage_path and _mounts(pod, volume) and not any(isinstance(v, dict) and v.get("name") == volume for v in volumes):
+        # elsewhere (a PVC) gets no unused hostPath, which Pod Security `baseline` would refuse, and
+        # no node selector for the model agent's node-local copy, which such a pod never reads.
+        if node_copy:
+            pod["nodeSelector"] = {model_label_key(model): "Ready", **strings(pod.get("nodeSelector"))}
+        if model.storage_path and node_copy and not any(isinstance(v, dict) and v.get("name") == volume for v in volumes):
             pod["volumes"] = volumes + [{"name": volume, "hostPath": {"path": model.storage_path}}]
     if component == ROUTER:
         pod.setdefault("serviceAccountName", f"{ctx.service.name}-router")

@@ -610,6 +610,8 @@ def test_no_hostpath_model_volume_when_the_user_mounts_the_model_path_from_elsew
     assert pod["volumes"] == [{"name": "weights", "persistentVolumeClaim": {"claimName": "llama"}}]
     assert serving(pod)["volumeMounts"] == [{"name": "weights", "mountPath": "/raid/models/llama", "readOnly": True}]
     assert env(serving(pod))["MODEL_PATH"] == "/raid/models/llama"
+    # Nor the model agent's node selector: this pod never reads the node-local copy.
+    assert "nodeSelector" not in pod
 
 
 @pytest.mark.parametrize("gpus", [2, "2", 2.0, "2.0", "2e0"])
