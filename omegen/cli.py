@@ -180,6 +180,12 @@ def validate_command(src: Path, kubeconform: Optional[str], strict, no_builtin, 
     """Load, resolve, render and validate SRC without writing anything."""
     from omegen import pipeline
 
+    if kubeconform is not None and Path(kubeconform).is_dir():
+        # `validate --kubeconform SRC` reads SRC as the executable: say so instead of validating "."
+        raise click.UsageError(
+            f"--kubeconform takes the kubeconform executable, and {kubeconform!r} is a directory: "
+            "write SRC first (omegen validate SRC --kubeconform) or --kubeconform=PATH"
+        )
     result = pipeline.build(src, builtin=_builtin(no_builtin), strict=strict)
     diagnostics = list(result.diagnostics)
     if kubeconform is not None and result.objects:

@@ -1,4 +1,4 @@
-"""Stage 6: put rendered objects on stdout or into an output tree, deterministically and atomically.
+"""Stage 5: put rendered objects on stdout or into an output tree, deterministically and atomically.
 
 Layout of an output tree: `OUT/kustomization.yaml` listing `OUT/<namespace>/<isvc>.yaml`, every file
 starting with HEADER. Files without the header, and symlinks inside OUT, are never touched or

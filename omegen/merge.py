@@ -1,8 +1,9 @@
 """Kubernetes strategic merge over plain dicts: the one merge omegen has.
 
 It serves three callers: a runtime's `engineConfig`/`decoderConfig`/`routerConfig` patched by the
-service's `engine`/`decoder`/`router`, the runner container placed into its pod, and Kustomize-style
-overlays. The rules are the Kubernetes ones (as OME applies them, see ome-behaviour 4.1):
+service's `engine`/`decoder`/`router`, the runner container placed into its pod, and a group's
+leader/worker layered over its component. The rules are the Kubernetes ones (as OME applies them,
+see ome-behaviour 4.1):
 
 - maps merge key by key, recursively; a scalar (or a value of another type) from the patch wins;
 - lists of objects with a merge key merge item by item: `containers`, `initContainers`,
@@ -17,9 +18,9 @@ overlays. The rules are the Kubernetes ones (as OME applies them, see ome-behavi
   patched probe or lifecycle handler that names `exec`/`httpGet`/`tcpSocket`/`grpc` drops the
   base's other handler; a patched Deployment strategy that names its `type` keeps only the keys
   the patch names (`retainKeys`: `Recreate` drops `rollingUpdate`);
-- directives for overlays: a `null` value deletes the key; `$patch: delete` on a map or list item
-  deletes it; `$patch: replace` on a map replaces it whole; a list item `{$patch: replace}` makes
-  the patch's list replace the base's.
+- directives (a service may use them on the runtime's values): a `null` value deletes the key;
+  `$patch: delete` on a map or list item deletes it; `$patch: replace` on a map replaces it whole; a
+  list item `{$patch: replace}` makes the patch's list replace the base's.
 
 Pure functions: inputs are never mutated; the result shares no mutable structure with them.
 """

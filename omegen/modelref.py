@@ -51,7 +51,7 @@ def model_volume_name(name: str) -> str:
     if _DNS_LABEL.match(name) and len(name) <= 63:
         return name
     cleaned = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "model"
-    if cleaned != name:
+    if cleaned != name or len(cleaned) > 63:
         digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:_HASH_PREFIX]
         cleaned = f"{cleaned[: 63 - _HASH_PREFIX - 1].rstrip('-')}-{digest}"
     return cleaned

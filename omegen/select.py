@@ -18,7 +18,7 @@ Choices the design leaves open, made here (tests pin each one):
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Iterable, Optional
@@ -316,6 +316,29 @@ def _evaluate_auto(runtime: Runtime, model: Model, protocol: Optional[str]) -> t
     return _Candidate(runtime, entry, key, parse_timestamp(runtime.creation_timestamp)), None
 
 
+# Model attribute for each rule whose failure can mean "the model does not state this fact".
+_FACT_ATTRIBUTES = {
+    "format": "format_name",
+    "format version": "format_version",
+    "modelType": "model_type",
+    "architecture": "architecture",
+    "quantization": "quantization",
+    "framework": "framework",
+    "framework version": "framework_version",
+}
+
+
+def _would_help(runtime: Runtime, model: Model, failure: Failure, protocol: Optional[str]) -> bool:
+    """Whether stating the missing fact (as the runtime requires it) makes the runtime a candidate:
+    only then is "the model lacks X" worth saying (a 9M model lacking quantization is not helped
+    by adding the fp8 a 400B runtime wants)."""
+    attribute = _FACT_ATTRIBUTES.get(failure.rule)
+    if attribute is None or not failure.required or " " in failure.required:
+        return False
+    candidate, _ = _evaluate_auto(runtime, replace(model, **{attribute: failure.required}), protocol)
+    return candidate is not None
+
+
 def _auto_candidates(service: InferenceService, sources: Sources, model: Model):
     candidates: list[_Candidate] = []
     failures: list[tuple[Runtime, Failure]] = []
@@ -347,7 +370,7 @@ def _resolve_auto(service: InferenceService, sources: Sources, model: Model, str
     diagnostics: list[Diagnostic] = []
     if not ranking.ranked:
         listed = "; ".join(f"{runtime_label(rt)}: {f.reason}" for rt, f in failures) or "no runtimes are defined"
-        missing = sorted({f.missing for _, f in failures if f.missing})
+        missing = sorted({f.missing for rt, f in failures if f.missing and _would_help(rt, model, f, service.protocol_version)})
         hint = f"; the model lacks {', '.join(missing)}" if missing else ""
         diagnostics.append(
             diag_at(

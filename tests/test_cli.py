@@ -232,3 +232,9 @@ def test_explain_does_not_explain_a_namesake_of_a_broken_service(seed_tree, caps
         "<omegen>: error[service-not-found]: InferenceService other/llama-3-1-70b could not be loaded: its definition has errors (listed with it)"
     )
     assert "services/broken.yaml:14:3: error[unknown-field]" in err
+
+
+def test_kubeconform_option_does_not_swallow_the_source_directory(seed_tree, capsys):
+    code, out, err = run(["validate", "--kubeconform", str(seed_tree)], capsys)
+    assert code == 2 and out == ""
+    assert "--kubeconform takes the kubeconform executable" in err and "is a directory" in err

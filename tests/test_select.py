@@ -237,6 +237,14 @@ def test_no_candidate_hints_at_model_fields_runtimes_require():
         "spec.modelFramework.name (omegen explain svc -n default shows a table): ")
 
 
+def test_no_candidate_hints_only_at_facts_that_would_help():
+    # Stating quantization fp8 would not make a 7B model fit the 400B runtime: no hint.
+    r = pick(model(size="7B"), runtime("big-fp8", entry(quant="fp8"), size=("400B", "410B")))
+    assert "the model lacks" not in r.diagnostics[0].message
+    r = pick(model(size="405B"), runtime("big-fp8", entry(quant="fp8"), size=("400B", "410B")))
+    assert "; the model lacks spec.quantization (" in r.diagnostics[0].message
+
+
 def test_no_runtimes_at_all():
     r = pick(model())
     assert codes(r) == ["no-runtime"] and r.diagnostics[0].message.endswith("no runtimes are defined")
