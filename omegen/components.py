@@ -37,6 +37,8 @@ from omegen.rendercontext import (
 IGNORED_FIELDS = ("containerConcurrency", "timeoutSeconds", "canaryTrafficPercent", "kedaConfig", "acceleratorOverride")
 
 
+INJECT_MODEL_INIT = "ome.io/inject-model-init"
+
 # Annotations OME drops when copying the service's annotations onto a component.
 DISALLOWED_ANNOTATIONS = frozenset(
     {
@@ -130,6 +132,15 @@ def _build(ctx: RenderContext, component: str) -> Optional[Component]:
     labels = component_labels(service, runtime, model, component, spec, name, multinode)
     _check_label_sources(ctx, runtime, model)
     annotations = component_annotations(service, runtime, model, spec)
+    if annotations.get(INJECT_MODEL_INIT) == "true" and component != ROUTER:
+        # OME's pod webhook would add a model-init container and skip the node-local copy; offline
+        # nothing adds it, so say what the rendered pod does instead of pretending.
+        ctx.warning(
+            "webhook-annotation",
+            f"{INJECT_MODEL_INIT}: \"true\" relies on OME's model-init pod webhook, which is not part of the "
+            "rendered output; the pod reads the model from the node as if the annotation were absent",
+            ctx.annotation_origin(component, INJECT_MODEL_INIT),
+        )
 
     if multinode:
         built = pods.multinode_pods(ctx, component, spec, (base, patch))

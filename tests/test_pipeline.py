@@ -69,3 +69,14 @@ def test_a_model_name_too_long_for_a_label_is_an_error_at_the_model(tree):
         f'm.yaml:4:3: error[invalid-label-value]: value "{long_name}" is 66 characters long; label values are at '
         "most 63 (OME copies it into the label base-model-name of every object)"
     ]
+
+
+def test_inject_model_init_warns_that_no_webhook_will_act_on_it(tree):
+    service = SEED_SERVICE.replace("  namespace: llama-3-1-70b\n", "  namespace: llama-3-1-70b\n  annotations:\n    ome.io/inject-model-init: \"true\"\n")
+    result = pipeline.build(tree({"rt.yaml": SEED_RUNTIME, "m.yaml": MODEL, "isvc.yaml": service}), builtin=False)
+    assert texts(result) == [
+        'isvc.yaml:7:5: warning[webhook-annotation]: ome.io/inject-model-init: "true" relies on OME\'s model-init '
+        "pod webhook, which is not part of the rendered output; the pod reads the model from the node as if the "
+        "annotation were absent"
+    ]
+    assert result.ok and result.objects
