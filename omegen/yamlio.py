@@ -146,8 +146,11 @@ def _index(loader, node, path: Path, marks: dict, budget: list, at=None) -> None
             _index(loader, item, path + (i,), marks, budget)
 
 
-def load_documents(text: str) -> Iterator[Document]:
-    """Yield every document of a YAML stream. Raises `YAMLError` with a position on bad input."""
+def load_documents(text: str, *, positions: bool = True) -> Iterator[Document]:
+    """Yield every document of a YAML stream. Raises `YAMLError` with a position on bad input.
+
+    `positions=False` (omegen's own rendered text, never a user's file) skips indexing every node's
+    position, which only diagnostics about sources need."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise too_large()
     loader = _Loader(text)
@@ -157,7 +160,8 @@ def load_documents(text: str) -> Iterator[Document]:
             if node is None:
                 continue
             marks: dict = {}
-            _index(loader, node, (), marks, [MAX_NODES_PER_DOCUMENT])
+            if positions:
+                _index(loader, node, (), marks, [MAX_NODES_PER_DOCUMENT])
             data = loader.construct_document(node)
             yield Document(data, node.start_mark.line + 1, node.start_mark.column + 1, marks)
     except yaml.MarkedYAMLError as exc:
