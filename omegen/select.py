@@ -40,7 +40,7 @@ from omegen.api import (
 )
 from omegen.errors import Diagnostic, error, warning
 from omegen.sourcetext import diag_at, model_label, position, runtime_label, short_path
-from omegen.support import Failure, runtime_supports, size_range, supporting_entries
+from omegen.support import FACTS, Failure, runtime_supports, size_range, supporting_entries
 
 # Resolution.decided_by values, in the order the rules apply.
 EXPLICIT = "explicit"
@@ -196,18 +196,6 @@ def _model_diagnostics(service: InferenceService, sources: Sources, model: Optio
     return []
 
 
-# How a missing model fact reads in a model-incomplete message, by rule.
-_MODEL_FACTS = {
-    "format": "model format name",
-    "format version": "model format version",
-    "modelType": "model type",
-    "architecture": "architecture",
-    "quantization": "quantization",
-    "framework": "framework name",
-    "framework version": "framework version",
-}
-
-
 def _incomplete(model: Model, what: str, missing: str, where: FieldOrigin) -> Diagnostic:
     return diag_at(
         error,
@@ -283,7 +271,7 @@ def _resolve_explicit(
         if failure.missing is not None:
             diag = _incomplete(
                 model,
-                f"has no {_MODEL_FACTS.get(failure.rule, failure.rule)}, which {runtime_label(runtime)} requires "
+                f"has no {FACTS[failure.rule].noun}, which {runtime_label(runtime)} requires "
                 f"({failure.required})",
                 failure.missing,
                 where,
@@ -316,26 +304,14 @@ def _evaluate_auto(runtime: Runtime, model: Model, protocol: Optional[str]) -> t
     return _Candidate(runtime, entry, key, parse_timestamp(runtime.creation_timestamp)), None
 
 
-# Model attribute for each rule whose failure can mean "the model does not state this fact".
-_FACT_ATTRIBUTES = {
-    "format": "format_name",
-    "format version": "format_version",
-    "modelType": "model_type",
-    "architecture": "architecture",
-    "quantization": "quantization",
-    "framework": "framework",
-    "framework version": "framework_version",
-}
-
-
 def _would_help(runtime: Runtime, model: Model, failure: Failure, protocol: Optional[str]) -> bool:
     """Whether stating the missing fact (as the runtime requires it) makes the runtime a candidate:
     only then is "the model lacks X" worth saying (a 9M model lacking quantization is not helped
     by adding the fp8 a 400B runtime wants)."""
-    attribute = _FACT_ATTRIBUTES.get(failure.rule)
-    if attribute is None or not failure.required or " " in failure.required:
+    if failure.missing is None or " " in failure.required:  # " ": an operator's range, not one value
         return False
-    candidate, _ = _evaluate_auto(runtime, replace(model, **{attribute: failure.required}), protocol)
+    stated = replace(model, **{FACTS[failure.rule].attribute: failure.required})
+    candidate, _ = _evaluate_auto(runtime, stated, protocol)
     return candidate is not None
 
 

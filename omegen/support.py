@@ -18,6 +18,28 @@ from omegen.versions import GREATER_THAN, GREATER_THAN_OR_EQUAL, format_version_
 
 
 @dataclass(frozen=True)
+class Fact:
+    """A fact about a model that a format entry may require."""
+
+    label: str  # in a mismatch: "architecture mismatch: ..."
+    noun: str  # when the model lacks it: "has no framework name"
+    attribute: str  # the `Model` attribute holding it
+    field: str  # where a ClusterBaseModel/BaseModel states it
+
+
+# By support rule name; the entry rules below and `omegen.select` read their words from here.
+FACTS = {
+    "format": Fact("format", "model format name", "format_name", "spec.modelFormat.name"),
+    "format version": Fact("format version", "model format version", "format_version", "spec.modelFormat.version"),
+    "modelType": Fact("model type", "model type", "model_type", "spec.modelType"),
+    "architecture": Fact("architecture", "architecture", "architecture", "spec.modelArchitecture"),
+    "quantization": Fact("quantization", "quantization", "quantization", "spec.quantization"),
+    "framework": Fact("framework", "framework name", "framework", "spec.modelFramework.name"),
+    "framework version": Fact("framework version", "framework version", "framework_version", "spec.modelFramework.version"),
+}
+
+
+@dataclass(frozen=True)
 class Failure:
     """Why a runtime (or one of its format entries) does not support a model."""
 
@@ -27,10 +49,11 @@ class Failure:
     required: Optional[str] = None  # what the runtime requires, when `missing` is set
 
 
-def _mismatch(rule: str, label: str, model_value: Optional[str], required: str, missing_field: str) -> Failure:
+def _mismatch(rule: str, model_value: Optional[str], required: str) -> Failure:
+    fact = FACTS[rule]
     if model_value is None:
-        return Failure(rule, f"{label} mismatch: model has none, runtime requires {required}", missing_field, required)
-    return Failure(rule, f"{label} mismatch: model has {model_value}, runtime requires {required}")
+        return Failure(rule, f"{fact.label} mismatch: model has none, runtime requires {required}", fact.field, required)
+    return Failure(rule, f"{fact.label} mismatch: model has {model_value}, runtime requires {required}")
 
 
 def _requirement(version: str, operator: Optional[str]) -> str:
@@ -41,12 +64,17 @@ def _requirement(version: str, operator: Optional[str]) -> str:
     return version
 
 
-def _rule_format_name(entry: FormatEntry, model: Model) -> Optional[Failure]:
-    if entry.name is None:
-        return None
-    if model.format_name is not None and model.format_name.casefold() == entry.name.casefold():
-        return None
-    return _mismatch("format", "format", model.format_name, entry.name, "spec.modelFormat.name")
+def _equal(rule: str, entry_attribute: str, ignore_case: bool = False) -> Callable[[FormatEntry, Model], Optional[Failure]]:
+    """A rule that holds when the entry leaves the fact unset or the model states the same value."""
+    model_attribute = FACTS[rule].attribute
+
+    def check(entry: FormatEntry, model: Model) -> Optional[Failure]:
+        required, have = getattr(entry, entry_attribute), getattr(model, model_attribute)
+        if required is None or (have is not None and (have.casefold() == required.casefold() if ignore_case else have == required)):
+            return None
+        return _mismatch(rule, have, required)
+
+    return check
 
 
 def _rule_format_version(entry: FormatEntry, model: Model) -> Optional[Failure]:
@@ -54,36 +82,7 @@ def _rule_format_version(entry: FormatEntry, model: Model) -> Optional[Failure]:
         return None
     if model.format_version is not None and format_version_matches(entry.version, model.format_version, entry.operator):
         return None
-    return _mismatch(
-        "format version", "format version", model.format_version, _requirement(entry.version, entry.operator),
-        "spec.modelFormat.version",
-    )
-
-
-def _rule_model_type(entry: FormatEntry, model: Model) -> Optional[Failure]:
-    if entry.model_type is None:
-        return None
-    if model.model_type is not None and model.model_type.casefold() == entry.model_type.casefold():
-        return None
-    return _mismatch("modelType", "model type", model.model_type, entry.model_type, "spec.modelType")
-
-
-def _rule_architecture(entry: FormatEntry, model: Model) -> Optional[Failure]:
-    if entry.architecture is None or model.architecture == entry.architecture:
-        return None
-    return _mismatch("architecture", "architecture", model.architecture, entry.architecture, "spec.modelArchitecture")
-
-
-def _rule_quantization(entry: FormatEntry, model: Model) -> Optional[Failure]:
-    if entry.quantization is None or model.quantization == entry.quantization:
-        return None
-    return _mismatch("quantization", "quantization", model.quantization, entry.quantization, "spec.quantization")
-
-
-def _rule_framework(entry: FormatEntry, model: Model) -> Optional[Failure]:
-    if entry.framework is None or model.framework == entry.framework:
-        return None
-    return _mismatch("framework", "framework", model.framework, entry.framework, "spec.modelFramework.name")
+    return _mismatch("format version", model.format_version, _requirement(entry.version, entry.operator))
 
 
 def _rule_framework_version(entry: FormatEntry, model: Model) -> Optional[Failure]:
@@ -94,19 +93,18 @@ def _rule_framework_version(entry: FormatEntry, model: Model) -> Optional[Failur
     ):
         return None
     return _mismatch(
-        "framework version", "framework version", model.framework_version,
-        _requirement(entry.framework_version, entry.framework_operator), "spec.modelFramework.version",
+        "framework version", model.framework_version, _requirement(entry.framework_version, entry.framework_operator)
     )
 
 
 # The per-entry support rules, in the order they are checked and reported.
 ENTRY_RULES: tuple[tuple[str, Callable[[FormatEntry, Model], Optional[Failure]]], ...] = (
-    ("format", _rule_format_name),
+    ("format", _equal("format", "name", ignore_case=True)),
     ("format version", _rule_format_version),
-    ("modelType", _rule_model_type),
-    ("architecture", _rule_architecture),
-    ("quantization", _rule_quantization),
-    ("framework", _rule_framework),
+    ("modelType", _equal("modelType", "model_type", ignore_case=True)),
+    ("architecture", _equal("architecture", "architecture")),
+    ("quantization", _equal("quantization", "quantization")),
+    ("framework", _equal("framework", "framework")),
     ("framework version", _rule_framework_version),
 )
 
