@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from omegen import cli
-from test_load import MODEL, SEED_RUNTIME, SEED_SERVICE
+from seed_example import SEED_RUNTIME, SEED_SERVICE
+from test_load import MODEL
 
 
 def run(argv, capsys):

@@ -12,6 +12,7 @@ from omegen import api
 from omegen.errors import Severity
 from omegen.inputschema import check_document, load_schema, schema_file
 from omegen.yamlio import load_documents
+from seed_example import SEED_RUNTIME, SEED_SERVICE
 
 
 def _doc(text: str):
@@ -30,70 +31,11 @@ def _summary(diags):
 
 # --- the seed document's examples (seed/serving-runtime.md) -------------------------------------
 
-SEED_RUNTIME = """\
-apiVersion: ome.io/v1beta1
-kind: ClusterServingRuntime
-metadata:
-  name: vllm-text-generation
-spec:
-  supportedModelFormats:
-    - name: safetensors
-      modelType: transformer
-      modelArchitecture: LlamaForCausalLM
-      version: "1"
-      autoSelect: true
-      priority: 1
-  protocolVersions:
-    - openAI
-  modelSizeRange:
-    max: 128B
-    min: 60B
-  containers:
-    - name: ome-container
-      image: official-vllm-openai:0.5.3
-      resources:
-        requests:
-          cpu: 128
-          memory: 216Gi
-          nvidia.com/gpu: 8
-        limits:
-          cpu: 128
-          memory: 216Gi
-          nvidia.com/gpu: 8
-"""
-
 SEED_EXAMPLES = {
     "runtime": SEED_RUNTIME,
     "runtime-2": SEED_RUNTIME.replace("name: vllm-text-generation", "name: vllm-text-generation-2"),
-    "isvc-explicit": """\
-        apiVersion: ome.io/v1beta1
-        kind: InferenceService
-        metadata:
-          name: llama-3-1-70b
-          namespace: llama-3-1-70b
-        spec:
-          predictor:
-            model:
-              baseModel: llama-3-1-70b
-              protocolVersion: openAI
-              runtime: vllm-text-generation
-            minReplicas: 1
-            maxReplicas: 1
-        """,
-    "isvc-auto": """\
-        apiVersion: ome.io/v1beta1
-        kind: InferenceService
-        metadata:
-          name: llama-3-1-70b
-          namespace: llama-3-1-70b
-        spec:
-          predictor:
-            model:
-              baseModel: llama-3-1-70b
-              protocolVersion: openAI
-            minReplicas: 1
-            maxReplicas: 1
-        """,
+    "isvc-explicit": SEED_SERVICE,
+    "isvc-auto": SEED_SERVICE.replace("      runtime: vllm-text-generation\n", ""),
     # The rest of the seed's surface: every runtime attribute it lists, legacy workers, and an
     # inline container plus pod-spec fields in the predictor.
     "runtime-full": """\

@@ -11,48 +11,7 @@ import pytest
 from omegen.api import OME, SEED
 from omegen.errors import Severity
 from omegen.load import load_sources
-
-SEED_RUNTIME = """
-apiVersion: ome.io/v1beta1
-kind: ClusterServingRuntime
-metadata:
-  name: vllm-text-generation
-spec:
-  supportedModelFormats:
-    - name: safetensors
-      modelType: transformer
-      modelArchitecture: LlamaForCausalLM
-      version: "1"
-      autoSelect: true
-      priority: 1
-  protocolVersions:
-    - openAI
-  modelSizeRange:
-    max: 128B
-    min: 60B
-  containers:
-    - name: ome-container
-      image: official-vllm-openai:0.5.3
-      resources:
-        requests: {cpu: 128, memory: 216Gi, nvidia.com/gpu: 8}
-        limits: {cpu: 128, memory: 216Gi, nvidia.com/gpu: 8}
-"""
-
-SEED_SERVICE = """
-apiVersion: ome.io/v1beta1
-kind: InferenceService
-metadata:
-  name: llama-3-1-70b
-  namespace: llama-3-1-70b
-spec:
-  predictor:
-    model:
-      baseModel: llama-3-1-70b
-      protocolVersion: openAI
-      runtime: vllm-text-generation
-    minReplicas: 1
-    maxReplicas: 1
-"""
+from seed_example import SEED_RUNTIME, SEED_SERVICE
 
 MODEL = """
 apiVersion: ome.io/v1beta1

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from omegen import emit, pipeline
-from test_load import MODEL, SEED_RUNTIME, SEED_SERVICE
+from seed_example import SEED_RUNTIME, SEED_SERVICE
+from test_load import MODEL
 
 
 def texts(result):

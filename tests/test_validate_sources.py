@@ -3,14 +3,10 @@ the output object, the field, and the source lines it came from."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from omegen import pipeline
-
-SEED_EXAMPLE = Path(__file__).resolve().parent / "cases" / "seed-example" / "src"
-RUNTIME = (SEED_EXAMPLE / "vllm-text-generation.yaml").read_text()
-SERVICE = (SEED_EXAMPLE / "llama-3-1-70b-isvc.yaml").read_text()
-MODEL = (SEED_EXAMPLE / "model.yaml").read_text()
+from seed_example import SEED_MODEL as MODEL
+from seed_example import SEED_RUNTIME as RUNTIME
+from seed_example import SEED_SERVICE as SERVICE
 
 
 def build(tree, runtime=RUNTIME, service=SERVICE):
