@@ -147,6 +147,9 @@ class Runtime(_Located):
     engine: Optional[dict] = field(default=None, compare=False)
     decoder: Optional[dict] = field(default=None, compare=False)
     router: Optional[dict] = field(default=None, compare=False)
+    # Seed dialect: how many containers `spec.containers` lists (one serves; the rest are ignored,
+    # which a multi-node shape cannot do: the seed allows it one container).
+    seed_containers: int = 0
     labels: dict = field(default_factory=dict, compare=False)
     annotations: dict = field(default_factory=dict, compare=False)
     # Position of fields inside the source document: dotted field path → (line, column).

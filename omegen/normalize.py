@@ -108,6 +108,7 @@ def _runtime(found: SourceDocument, config: Config):
         engine=engine,
         decoder=decoder,
         router=router,
+        seed_containers=len(spec.get("containers") or []) if dialect == SEED else 0,
         labels=labels,
         annotations=annotations,
         field_marks=found.field_marks(),

@@ -9,7 +9,6 @@ import re
 from decimal import Decimal
 from typing import Optional
 
-from omegen.api import SEED
 from omegen.merge import merge_all, strategic_merge
 from omegen.modelref import model_label_key, model_volume_name
 from omegen.rendercontext import (
@@ -67,7 +66,7 @@ def multinode_pods(ctx: RenderContext, component: str, spec: dict, layers: tuple
             ctx.origin(component, "worker.size" if "size" in worker else "worker"),
         )
         return None
-    if ctx.runtime.dialect == SEED and any(k.startswith("spec.containers[1]") for k in ctx.runtime.field_marks):
+    if ctx.runtime.seed_containers > 1:
         ctx.error(
             "multinode-containers",
             f"runtime {ctx.runtime.name} has several containers: a multi-node runtime must have exactly one, "

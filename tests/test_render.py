@@ -37,7 +37,9 @@ RUNNER = {
 ROUTER_RUNNER = {"name": "router", "image": "router:1", "ports": [{"containerPort": 8080, "name": "http"}]}
 
 
-def make_runtime(engine=None, decoder=None, router=None, *, kind=CLUSTER_SERVING_RUNTIME, name="rt", dialect=OME, marks=None, paths=None):
+def make_runtime(
+    engine=None, decoder=None, router=None, *, kind=CLUSTER_SERVING_RUNTIME, name="rt", dialect=OME, marks=None, paths=None, seed_containers=0
+):
     return Runtime(
         kind=kind,
         name=name,
@@ -47,6 +49,7 @@ def make_runtime(engine=None, decoder=None, router=None, *, kind=CLUSTER_SERVING
         engine=copy.deepcopy(engine),
         decoder=copy.deepcopy(decoder),
         router=copy.deepcopy(router),
+        seed_containers=seed_containers,
         field_marks=marks or {},
         source_paths=paths or {"engine": "spec.engineConfig", "decoder": "spec.decoderConfig", "router": "spec.routerConfig"},
     )
@@ -442,7 +445,9 @@ def test_seed_multinode_via_service_annotation_with_one_container():
 
 def test_seed_multinode_with_several_containers_is_an_error():
     marks = {"spec.containers[0].name": (8, 7), "spec.containers[1].name": (20, 7), "spec.containers": (7, 3)}
-    runtime = make_runtime({"runner": RUNNER}, dialect=SEED, marks=marks, paths={"engine": "spec", "engine.runner": "spec.containers[0]"})
+    runtime = make_runtime(
+        {"runner": RUNNER}, dialect=SEED, marks=marks, paths={"engine": "spec", "engine.runner": "spec.containers[0]"}, seed_containers=2
+    )
     service = make_service({"worker": {"size": 1}}, annotations={"ome.io/deploymentMode": "MultiNodeRayVLLM"})
     (err,) = errors(service, runtime)
     assert (err.code, err.line) == ("multinode-containers", 7)
