@@ -21,7 +21,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from omegen import api
 from omegen.errors import Diagnostic, error
 from omegen.resources import data_dir
-from omegen.yamlio import Document, format_path, json_key
+from omegen.yamlio import Document, format_path
 
 UNKNOWN_FIELD = "unknown-field"
 INVALID_FIELD = "invalid-field"
@@ -146,10 +146,10 @@ def _describe(value: Any) -> str:
 
 
 def _as_json(value: Any) -> Any:
-    """The document as Kubernetes sees it after YAML → JSON: timestamps and non-string keys become
-    strings (an unquoted `creationTimestamp: 2024-05-01T10:00:00Z` is a datetime to PyYAML)."""
+    """The document as Kubernetes sees it after YAML → JSON: timestamps become strings (an unquoted
+    `creationTimestamp: 2024-05-01T10:00:00Z` is a datetime to PyYAML)."""
     if isinstance(value, dict):
-        return {json_key(k): _as_json(v) for k, v in value.items()}
+        return {k: _as_json(v) for k, v in value.items()}  # keys: yamlio already made them JSON strings
     if isinstance(value, list):
         return [_as_json(v) for v in value]
     if isinstance(value, datetime.datetime):

@@ -102,6 +102,7 @@ def supported_versions() -> tuple[str, ...]:
     return tuple(sorted(_bundled_dirs(), key=lambda v: tuple(int(x) for x in v.split("."))))
 
 
+@functools.lru_cache(maxsize=64)  # called for every object checked; the answer never changes
 def normalize_version(text: str) -> str:
     """`"1.33"`, `"v1.33"`, `"1.33.2"` → `"1.33"`; raises `UnsupportedVersion` for anything not bundled."""
     match = _VERSION_TEXT.match(str(text).strip())
