@@ -1,22 +1,30 @@
 """Structural tests over the files omegen ships: `runtimes/`, `models/` and `examples/quickstart/`.
 
-They read the files with `omegen.yamlio` only, so they run independently of the rest of omegen.
-The selection tests at the end re-derive the intended outcome tables of `runtimes/README.md` and
-`examples/quickstart/README.md` from the files with a deliberately small restatement of design.md
-section 3. They check the *data* (every model has exactly the intended winner, and no pick is left
-to a timestamp or a name); omegen's own selector is tested elsewhere.
+The structural tests read the files with `omegen.yamlio`. The selection tests at the end check the
+intended outcome tables of `runtimes/README.md` and `examples/quickstart/README.md` against omegen's
+own loader and resolver: every model gets exactly the intended winner, and no pick is left to a
+timestamp or a name.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import tempfile
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
 import pytest
 
+from omegen.api import CLUSTER_BASE_MODEL, CLUSTER_SERVING_RUNTIME, OME, InferenceService, Model, Origin, Runtime, Sources
+from omegen.errors import Severity
+from omegen.load import load_sources
+from omegen.runtime_checks import check_runtimes
+from omegen.select import AMBIGUOUS_RULES, resolve
+from omegen.sizes import parse_size
+from omegen.support import runtime_supports
 from omegen.yamlio import load_documents
 
 REPO = Path(__file__).resolve().parents[1]
@@ -91,16 +99,8 @@ def _container_text(runner: dict) -> str:
     return "\n".join(str(part) for part in (runner.get("command") or []) + (runner.get("args") or []))
 
 
-# ------------------------------------------------------------------------------------------- sizes
-
-_SIZE = re.compile(r"^(\d+(?:\.\d+)?)([KMBT]?)$", re.IGNORECASE)
-_MULTIPLIER = {"": 1, "K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
-
-
 def size(text) -> Decimal:
-    match = _SIZE.match(str(text).strip())
-    assert match, f"not a size: {text!r}"
-    return Decimal(match.group(1)) * _MULTIPLIER[match.group(2).upper()]
+    return parse_size(text).value
 
 
 # ----------------------------------------------------------------------------------- the catalog
@@ -268,87 +268,39 @@ def test_every_model_architecture_is_served():
         assert model["spec"]["modelArchitecture"] in served, name
 
 
-# ------------------------------------------------- selection: a minimal restatement of section 3
+# ---------------------------------------------------------------- selection, by omegen's resolver
 
 
-def _version_prefix(required: str, actual: str) -> bool:
-    want, have = required.split("."), actual.split(".")
-    return have[: len(want)] == want
+@functools.cache
+def catalog() -> Sources:
+    """The built-in runtimes and models alone (an empty source tree)."""
+    sources, diagnostics = load_sources(Path(tempfile.mkdtemp(prefix="omegen-catalog-")))
+    assert [d.as_text() for d in diagnostics if d.severity is not Severity.INFO] == []
+    return sources
 
 
-def _eq(required: Optional[str], actual: Optional[str], fold: bool = False) -> bool:
-    if required is None:
-        return True
-    if actual is None:
-        return False
-    return required.lower() == actual.lower() if fold else required == actual
+def auto_select(model: Model, sources: Optional[Sources] = None, namespace: str = "test"):
+    """The resolution of a service naming `model` and no runtime, with `model` in the sources."""
+    sources = sources or catalog()
+    key = (model.kind, model.namespace, model.name)
+    sources = replace(sources, models={**sources.models, key: model})
+    service = InferenceService("svc", namespace, Origin("svc.yaml", 1, 1), OME, model_name=model.name, protocol_version="openAI")
+    return resolve(service, sources)
 
 
-def entry_supports(entry: dict, model: dict) -> bool:
-    fmt, mfmt = entry.get("modelFormat") or {}, model.get("modelFormat") or {}
-    fw, mfw = entry.get("modelFramework") or {}, model.get("modelFramework") or {}
-    if not _eq(fmt.get("name"), mfmt.get("name"), fold=True):
-        return False
-    if fmt.get("version") and not (mfmt.get("version") and _version_prefix(str(fmt["version"]), str(mfmt["version"]))):
-        return False
-    if fw.get("version") and fw.get("version") != mfw.get("version"):
-        return False
-    return (
-        _eq(entry.get("modelType"), model.get("modelType"), fold=True)
-        and _eq(entry.get("modelArchitecture"), model.get("modelArchitecture"))
-        and _eq(entry.get("quantization"), model.get("quantization"))
-        and _eq(fw.get("name"), mfw.get("name"))
-    )
+def _model(name: str) -> Model:
+    return catalog().models[(CLUSTER_BASE_MODEL, None, name)]
 
 
-def runtime_supports(runtime: dict, model: dict, protocol: Optional[str] = "openAI", auto: bool = False) -> list[dict]:
-    """The entries that support the model (auto: only autoSelect ones); [] when the runtime does not."""
-    spec = runtime["spec"]
-    if spec.get("disabled"):
-        return []
-    if protocol and spec.get("protocolVersions") and protocol not in spec["protocolVersions"]:
-        return []
-    bounds = spec.get("modelSizeRange")
-    if bounds and model.get("modelParameterSize") is not None:
-        value = size(model["modelParameterSize"])
-        if (bounds.get("min") is not None and value < size(bounds["min"])) or (
-            bounds.get("max") is not None and value > size(bounds["max"])
-        ):
-            return []
-    entries = [e for e in spec["supportedModelFormats"] if entry_supports(e, model)]
-    return [e for e in entries if e.get("autoSelect") is True] if auto else entries
+def _runtime(name: str) -> Runtime:
+    return catalog().runtimes[(CLUSTER_SERVING_RUNTIME, None, name)]
 
 
-def rank_key(runtime: dict, namespaced: bool, entries: list[dict], model: dict) -> tuple:
-    """Rules 1-3; two candidates with equal keys would be left to a timestamp or a name."""
-    priorities = [e["priority"] for e in entries if e.get("priority") is not None]
-    priority = (0, -max(priorities)) if priorities else (1, 0)
-    bounds = runtime["spec"].get("modelSizeRange")
-    if bounds and bounds.get("min") is not None and bounds.get("max") is not None:
-        fit = (0, size(bounds["max"]) - size(bounds["min"]))
-    else:
-        fit = (1, Decimal(0))
-    return (0 if namespaced else 1, priority, fit)
-
-
-def auto_select(model: dict, cluster: dict, namespaced: Optional[dict] = None) -> tuple[str, str]:
-    """(kind, name) of the winner; fails when rules 1-3 leave a tie."""
-    candidates = []
-    for kind, table in (("ServingRuntime", namespaced or {}), ("ClusterServingRuntime", cluster)):
-        for name, runtime in table.items():
-            entries = runtime_supports(runtime, model, auto=True)
-            if entries:
-                key = rank_key(runtime, kind == "ServingRuntime", entries, model)
-                candidates.append((key, kind, name))
-    assert candidates, f"no runtime for {model}"
-    candidates.sort()
-    if len(candidates) > 1:
-        assert candidates[0][0] != candidates[1][0], f"ambiguous: {candidates[0][2]} and {candidates[1][2]} tie on rules 1-3"
-    return candidates[0][1], candidates[0][2]
-
-
-def _spec(name: str) -> dict:
-    return models()[name]["spec"]
+def winner(resolution) -> tuple[str, str]:
+    """(kind, name) of the runtime picked by rules 1-3 alone; fails on an ambiguous pick."""
+    assert resolution.runtime is not None, [d.message for d in resolution.diagnostics]
+    assert resolution.decided_by not in AMBIGUOUS_RULES, [d.message for d in resolution.diagnostics]
+    return resolution.runtime.kind, resolution.runtime.name
 
 
 # The intended outcome: runtimes/README.md, "The models catalog".
@@ -379,7 +331,7 @@ def test_expected_winners_cover_the_models_catalog():
 
 @pytest.mark.parametrize("model_name", sorted(EXPECTED_WINNERS))
 def test_auto_selection_intent(model_name):
-    assert auto_select(_spec(model_name), runtimes()) == ("ClusterServingRuntime", EXPECTED_WINNERS[model_name])
+    assert winner(auto_select(_model(model_name))) == ("ClusterServingRuntime", EXPECTED_WINNERS[model_name])
 
 
 # runtimes/README.md, "Boundaries and bands": (size, quantization) of a Llama text model → winner.
@@ -408,16 +360,14 @@ LLAMA_BANDS = [
 ]
 
 
-@pytest.mark.parametrize("model_size,quantization,winner", LLAMA_BANDS)
-def test_llama_size_bands(model_size, quantization, winner):
-    model = dict(_spec("llama-3-2-1b-instruct"), modelParameterSize=model_size)
-    model.pop("quantization", None)
-    if quantization:
-        model["quantization"] = quantization
-    if winner is None:
-        assert not any(runtime_supports(r, model, auto=True) for r in runtimes().values())
+@pytest.mark.parametrize("model_size,quantization,expected", LLAMA_BANDS)
+def test_llama_size_bands(model_size, quantization, expected):
+    model = replace(_model("llama-3-2-1b-instruct"), size=parse_size(model_size), quantization=quantization)
+    resolution = auto_select(model)
+    if expected is None:
+        assert resolution.runtime is None and [d.code for d in resolution.diagnostics] == ["no-runtime"]
     else:
-        assert auto_select(model, runtimes()) == ("ClusterServingRuntime", winner)
+        assert winner(resolution) == ("ClusterServingRuntime", expected)
 
 
 def test_opt_in_runtimes_still_support_their_models():
@@ -430,40 +380,14 @@ def test_opt_in_runtimes_still_support_their_models():
         ("vllm-deepseek-v3-rdma", "deepseek-v3"),
         ("vllm-llama-3-1-70b-instruct", "llama-3-1-70b-instruct"),
     ):
-        assert runtime_supports(runtimes()[runtime], _spec(model)), (runtime, model)
-    assert not runtime_supports(runtimes()["vllm-llama-3-1-405b-instruct-fp8"], _spec("llama-3-1-405b-instruct"))
+        assert runtime_supports(_runtime(runtime), _model(model), "openAI") is None, (runtime, model)
+    assert runtime_supports(_runtime("vllm-llama-3-1-405b-instruct-fp8"), _model("llama-3-1-405b-instruct"), "openAI") is not None
 
 
 def test_no_priority_clash():
-    # design.md section 3: two auto-select runtimes whose entries agree on format name and version,
-    # modelType, architecture, quantization and framework, share a protocol and have the same size
-    # range must not share a priority.
-    def key(entry):
-        fmt, fw = entry.get("modelFormat") or {}, entry.get("modelFramework") or {}
-        return (
-            str(fmt.get("name", "")).lower(),
-            str(fmt.get("version", "")),
-            str(entry.get("modelType", "")).lower(),
-            entry.get("modelArchitecture"),
-            entry.get("quantization"),
-            fw.get("name"),
-            fw.get("version"),
-        )
-
-    def size_range(spec):
-        bounds = spec.get("modelSizeRange") or {}
-        return tuple(size(bounds[b]) if bounds.get(b) is not None else None for b in ("min", "max"))
-
-    seen: dict = {}
-    for name, runtime in sorted(runtimes().items()):
-        spec = runtime["spec"]
-        for entry in spec["supportedModelFormats"]:
-            if entry.get("autoSelect") is not True:
-                continue
-            for protocol in spec.get("protocolVersions") or [None]:
-                slot = (key(entry), protocol, size_range(spec), entry.get("priority"))
-                assert slot not in seen or seen[slot] == name, f"{name} and {seen[slot]} share priority {entry.get('priority')}"
-                seen[slot] = name
+    # Two auto-select runtimes that agree on every constraint design.md section 3 lists must not share
+    # a priority: omegen's runtime checks find no clash in the catalog, even under --strict.
+    assert [d.message for d in check_runtimes(catalog(), strict=True) if d.code == "priority-clash"] == []
 
 
 # ------------------------------------------------------------------------------------ quickstart
@@ -483,17 +407,15 @@ EXPECTED_QUICKSTART = {
 @functools.cache
 def quickstart() -> dict:
     config = _single(QUICKSTART / "omegen.yaml")
-    objects: dict = {"ServingRuntime": {}, "BaseModel": {}, "InferenceService": {}}
+    services: dict = {}
     for path in sorted(QUICKSTART.rglob("*.yaml")):
         if path.name == "omegen.yaml":
             continue
         for doc in _documents(path):
-            assert doc["apiVersion"] == API_VERSION and doc["kind"] in objects, path
-            namespace = doc["metadata"].get("namespace") or config["namespace"]
-            key = (namespace, doc["metadata"]["name"])
-            assert key not in objects[doc["kind"]], f"duplicate {doc['kind']} {key}"
-            objects[doc["kind"]][key] = doc
-    return {"config": config, **objects}
+            assert doc["apiVersion"] == API_VERSION, path
+            if doc["kind"] == "InferenceService":
+                services[(doc["metadata"].get("namespace") or config["namespace"], doc["metadata"]["name"])] = doc
+    return {"config": config, "InferenceService": services}
 
 
 def test_quickstart_config():
@@ -507,28 +429,9 @@ def test_quickstart_shows_both_dialects_and_a_multi_node_service():
     assert any("model" in s["spec"] for s in services.values())
 
 
-def _service_ref(service: dict) -> tuple[str, Optional[str], Optional[str]]:
-    spec = service["spec"]
-    if "predictor" in spec:
-        ref = spec["predictor"]["model"]
-        return ref["baseModel"], ref.get("runtime"), ref.get("protocolVersion")
-    return spec["model"]["name"], (spec.get("runtime") or {}).get("name"), None
-
-
 @pytest.mark.parametrize("key", sorted(EXPECTED_QUICKSTART))
 def test_quickstart_resolution(key):
-    found = quickstart()
-    assert set(found["InferenceService"]) == set(EXPECTED_QUICKSTART)
-    namespace = key[0]
-    model_name, runtime_name, protocol = _service_ref(found["InferenceService"][key])
-    local_model = found["BaseModel"].get((namespace, model_name))
-    model = local_model["spec"] if local_model else _spec(model_name)
-    namespaced = {name: rt for (ns, name), rt in found["ServingRuntime"].items() if ns == namespace}
-    if runtime_name:
-        kind = "ServingRuntime" if runtime_name in namespaced else "ClusterServingRuntime"
-        runtime = namespaced.get(runtime_name) or runtimes()[runtime_name]
-        assert runtime_supports(runtime, model, protocol), f"{runtime_name} does not support {model_name}"
-        chosen = (kind, runtime_name)
-    else:
-        chosen = auto_select(model, runtimes(), namespaced)
-    assert chosen == EXPECTED_QUICKSTART[key]
+    sources, _ = load_sources(QUICKSTART)
+    assert set(sources.services) == set(EXPECTED_QUICKSTART)
+    resolution = resolve(sources.services[key], sources)
+    assert winner(resolution) == EXPECTED_QUICKSTART[key]
