@@ -179,7 +179,6 @@ class Model(_Located):
     quantization: Optional[str] = None
     size: Optional[Size] = None
     storage_path: Optional[str] = None
-    storage_uri: Optional[str] = None
     vendor: Optional[str] = None
     disabled: bool = False
     builtin: bool = False

@@ -276,7 +276,6 @@ def _model(found: SourceDocument, config: Config):
         quantization=_text(spec.get("quantization")),
         size=size,
         storage_path=_text(storage.get("path")),
-        storage_uri=_text(storage.get("storageUri")),
         vendor=_text(spec.get("vendor")),
         disabled=bool(spec.get("disabled")),
         builtin=found.builtin,

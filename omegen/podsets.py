@@ -62,7 +62,6 @@ class PodSet:
     path: tuple  # to the template in the workload
     role: str  # "" | "leader" | "worker"
     labels: dict  # key → str | frozenset of str | ANY
-    own_labels: dict  # the template's literal labels
     spec: dict = field(default_factory=dict)
 
     @property
@@ -118,7 +117,7 @@ def pod_sets(objects: list[Rendered]) -> list[PodSet]:
         if not isinstance(template, dict):
             continue
         own = template_labels(template)
-        out.append(PodSet(rendered, index, path, "", {**controller, **own}, own, as_dict(template.get("spec"))))
+        out.append(PodSet(rendered, index, path, "", {**controller, **own}, as_dict(template.get("spec"))))
     return out
 
 
@@ -136,12 +135,12 @@ def _lws_pod_sets(rendered: Rendered, index: int, obj: dict, controller: dict) -
     if isinstance(leader_template, dict):
         own = template_labels(leader_template)
         labels = {**controller, **own, LWS_LABEL + "name": name, LWS_LABEL + "worker-index": "0"}
-        out.append(PodSet(rendered, index, leader_at, "leader", labels, own, as_dict(leader_template.get("spec"))))
+        out.append(PodSet(rendered, index, leader_at, "leader", labels, as_dict(leader_template.get("spec"))))
     if isinstance(worker, dict) and size > 1:
         own = template_labels(worker)
         indices = frozenset(str(i) for i in range(1, size)) if size <= _MAX_ENUMERATED_WORKERS else ANY
         labels = {**controller, **own, LWS_LABEL + "name": name, LWS_LABEL + "worker-index": indices}
-        out.append(PodSet(rendered, index, worker_path, "worker", labels, own, as_dict(worker.get("spec"))))
+        out.append(PodSet(rendered, index, worker_path, "worker", labels, as_dict(worker.get("spec"))))
     return out
 
 

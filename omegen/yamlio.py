@@ -190,14 +190,6 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
 
 
-def load_one(text: str) -> Any:
-    """The single document of `text` (or None when it is empty)."""
-    docs = list(load_documents(text))
-    if len(docs) > 1:
-        raise YAMLError("expected a single YAML document", docs[1].line, docs[1].column)
-    return docs[0].data if docs else None
-
-
 class _Dumper(_BaseDumper):
     def ignore_aliases(self, data) -> bool:
         return True  # a value shared by two fields is written twice, never as an &anchor/*alias

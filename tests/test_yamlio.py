@@ -56,7 +56,8 @@ def test_alias_bomb_is_refused():
 def test_dump_is_sorted_block_style_and_keeps_multiline_text():
     text = yamlio.dump({"b": "line one\nline two\n", "a": [{"z": 1, "y": "8080"}], "c": "{{ system_message }}"})
     assert text == 'a:\n- y: \'8080\'\n  z: 1\nb: |\n  line one\n  line two\nc: \'{{ system_message }}\'\n'
-    assert yamlio.load_one(text) == {"b": "line one\nline two\n", "a": [{"z": 1, "y": "8080"}], "c": "{{ system_message }}"}
+    (loaded,) = yamlio.load_documents(text)
+    assert loaded.data == {"b": "line one\nline two\n", "a": [{"z": 1, "y": "8080"}], "c": "{{ system_message }}"}
 
 
 def test_dump_all_separates_documents():
