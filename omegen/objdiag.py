@@ -32,7 +32,9 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_$-]+$")
 
 def format_path(path) -> str:
     """`("spec", "containers", 0, "ports")` → `spec.containers[0].ports`; keys with dots or slashes
-    (label keys) in brackets, as Kubernetes prints them: `metadata.labels[app.kubernetes.io/name]`."""
+    (label keys) in brackets, as Kubernetes prints them: `metadata.labels[app.kubernetes.io/name]`.
+    For output objects only: source paths stay plainly dotted (`yamlio.format_path`), the form their
+    position index and `source_paths` prefixes are keyed by."""
     out = ""
     for part in path:
         if isinstance(part, int) and not isinstance(part, bool):
