@@ -29,8 +29,17 @@ def tree(tmp_path):
     return make
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def upstream():
     if not UPSTREAM_OME.is_dir():
         pytest.skip("../shared/upstream is not present")
     return UPSTREAM_OME
+
+
+@pytest.fixture(scope="session")
+def upstream_load(upstream):
+    """OME's shipped runtimes, models and samples, loaded once for every test that needs them:
+    (Sources, diagnostics), without omegen's built-in catalog."""
+    from omegen.load import load_sources
+
+    return load_sources(upstream, builtin=False)

@@ -18,7 +18,6 @@ from omegen.api import BASE_MODEL, CLUSTER_BASE_MODEL, CLUSTER_SERVING_RUNTIME, 
 from omegen.api import InferenceService, Model, Origin, Resolution, Runtime
 from omegen.modelref import model_label_key, model_volume_name, truncate_with_hash
 from omegen.errors import Severity, has_errors
-from omegen.load import load_sources
 from omegen.render import render_service
 from omegen.templatevars import TemplateVarError, substitute_text
 from omegen.workloads import lws_name
@@ -845,15 +844,16 @@ def test_rendering_is_deterministic_and_pure():
 # --------------------------------------------------------------------------------------- upstream
 
 
-def _upstream():
-    if not UPSTREAM.is_dir() or not LWS_SCHEMA.is_file():
-        pytest.skip("../shared is not present")
-    sources, _ = load_sources(UPSTREAM, builtin=False)
-    return sources, json.loads(LWS_SCHEMA.read_text())
+@pytest.fixture
+def upstream_lws(upstream_load):
+    """(OME's upstream sources, the strict LeaderWorkerSet schema)."""
+    if not LWS_SCHEMA.is_file():
+        pytest.skip("../shared/upstream/lws is not present")
+    return upstream_load[0], json.loads(LWS_SCHEMA.read_text())
 
 
-def test_upstream_chat_template_runtime_renders_intact():
-    sources, _ = _upstream()
+def test_upstream_chat_template_runtime_renders_intact(upstream_lws):
+    sources, _ = upstream_lws
     runtime = sources.runtime(CLUSTER_SERVING_RUNTIME, "srt-c4ai-command-r-v01")
     service = next(s for s in sources.services.values() if s.runtime_name == "srt-c4ai-command-r-v01")
     objs, _, _ = ok(service, runtime, sources.model_for(service))
@@ -864,11 +864,11 @@ def test_upstream_chat_template_runtime_renders_intact():
     assert container["command"][: len(written)] == written
 
 
-def test_upstream_samples_render_and_their_leaderworkersets_validate():
+def test_upstream_samples_render_and_their_leaderworkersets_validate(upstream_lws):
     """Every sample whose model carries the facts selection needs resolves and renders; the counts
     say why the others do not (upstream ClusterBaseModels mostly lack modelFormat, which OME's
     model agent fills in from config.json in a cluster)."""
-    sources, schema = _upstream()
+    sources, schema = upstream_lws
     outcome: Counter = Counter()
     kinds: Counter = Counter()
     for key in sorted(sources.services):
@@ -889,12 +889,12 @@ def test_upstream_samples_render_and_their_leaderworkersets_validate():
     assert set(outcome) <= {"rendered", "not resolved: model-incomplete", "not resolved: no-runtime", "not resolved: model-not-found"}
 
 
-def test_upstream_samples_render_with_the_runtime_they_name():
+def test_upstream_samples_render_with_the_runtime_they_name(upstream_lws):
     """Bypassing selection (the model facts are missing upstream), every sample that names its
     runtime renders with it, except those OME itself could not run offline: scale-to-zero samples
     (Knative), a decoder with a runtime that has no decoderConfig, and srt-deepseek-rdma, whose
     leader mounts volumes only OME's RDMA pod webhook adds."""
-    sources, schema = _upstream()
+    sources, schema = upstream_lws
     outcome: Counter = Counter()
     lws = 0
     for key in sorted(sources.services):

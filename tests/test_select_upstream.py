@@ -29,23 +29,17 @@ FAILURE_CODES = {
 
 
 @pytest.fixture(scope="module")
-def upstream(tmp_path_factory):
-    from omegen.load import load_sources
-
-    root = tmp_path_factory.mktemp("ome")
-    for sub in ("runtimes", "models", "samples/isvc"):
-        shutil.copytree(UPSTREAM / sub, root / sub)
-    sources, _ = load_sources(root, builtin=False)
-    return sources
+def sources(upstream_load):
+    return upstream_load[0]
 
 
 @pytest.fixture(scope="module")
-def resolutions(upstream):
-    return {key: resolve(upstream.services[key], upstream) for key in sorted(upstream.services)}
+def resolutions(sources):
+    return {key: resolve(sources.services[key], sources) for key in sorted(sources.services)}
 
 
-def test_every_sample_resolves_to_a_selection_or_a_precise_diagnostic(upstream, resolutions):
-    assert len(upstream.services) > 100 and len(upstream.runtimes) > 200
+def test_every_sample_resolves_to_a_selection_or_a_precise_diagnostic(sources, resolutions):
+    assert len(sources.services) > 100 and len(sources.runtimes) > 200
     outcomes = collections.Counter()
     for key, r in resolutions.items():
         errors = [d for d in r.diagnostics if d.severity is Severity.ERROR]
@@ -61,7 +55,7 @@ def test_every_sample_resolves_to_a_selection_or_a_precise_diagnostic(upstream, 
                 assert d.file.startswith("samples/isvc/") and d.line > 0 and d.field, d
                 assert "\n" not in d.message
             outcomes[f"error/{errors[0].code}"] += 1
-    assert sum(outcomes.values()) == len(upstream.services)
+    assert sum(outcomes.values()) == len(sources.services)
     assert outcomes["selected/explicit"] > 0 and outcomes["selected/only-candidate"] > 0
     assert outcomes["error/model-incomplete"] > 0
 
@@ -94,8 +88,8 @@ def test_gpt_oss_20b_without_a_size_is_decided_by_name(resolutions):
     assert (r.runtime.name, r.decided_by) == ("srt-gpt-oss-120b-grpc", "name")
 
 
-def test_the_catalog_has_four_priority_clash_pairs(upstream):
-    clashes = [d for d in check_runtimes(upstream) if d.code == "priority-clash"]
+def test_the_catalog_has_four_priority_clash_pairs(sources):
+    clashes = [d for d in check_runtimes(sources) if d.code == "priority-clash"]
     assert len(clashes) == 4
     # Two of them are reached by a sample service whose pick would be arbitrary: errors.
     assert sorted(d.severity.label for d in clashes) == ["error", "error", "warning", "warning"]
@@ -113,7 +107,7 @@ def test_explain_renders_every_sample(resolutions):
         assert f"InferenceService {key[0]}/{key[1]}" in text
 
 
-def test_omegen_explain_command_on_an_upstream_sample(upstream, tmp_path, capsys):
+def test_omegen_explain_command_on_an_upstream_sample(tmp_path, capsys):
     from omegen import cli
 
     root = tmp_path / "ome"

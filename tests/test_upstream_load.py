@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from omegen.errors import Severity
-from omegen.load import load_sources
 
 # Upstream files that are genuinely wrong, and what is wrong with them.
 KNOWN_BAD = {
@@ -28,8 +27,8 @@ KNOWN_BAD = {
 }
 
 
-def test_every_upstream_file_loads_or_gives_diagnostics(upstream):
-    sources, diagnostics = load_sources(upstream, builtin=False)
+def test_every_upstream_file_loads_or_gives_diagnostics(upstream_load):
+    sources, diagnostics = upstream_load
     problems: dict = {}
     for d in diagnostics:
         if d.severity is not Severity.INFO:
