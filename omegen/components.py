@@ -132,15 +132,7 @@ def _build(ctx: RenderContext, component: str) -> Optional[Component]:
     labels = component_labels(service, runtime, model, component, spec, name, multinode)
     _check_label_sources(ctx, runtime, model)
     annotations = component_annotations(service, runtime, model, spec)
-    if annotations.get(INJECT_MODEL_INIT) == "true" and component != ROUTER:
-        # OME's pod webhook would add a model-init container and skip the node-local copy; offline
-        # nothing adds it, so say what the rendered pod does instead of pretending.
-        ctx.warning(
-            "webhook-annotation",
-            f"{INJECT_MODEL_INIT}: \"true\" relies on OME's model-init pod webhook, which is not part of the "
-            "rendered output; the pod reads the model from the node as if the annotation were absent",
-            ctx.annotation_origin(component, INJECT_MODEL_INIT),
-        )
+    _check_webhook_annotations(ctx, component, annotations)
 
     if multinode:
         built = pods.multinode_pods(ctx, component, spec, (base, patch))
@@ -256,6 +248,18 @@ def _is_multinode(ctx: RenderContext, component: str, spec: dict) -> bool:
     if mode is not None and mode not in ("VirtualDeployment", "PDDisaggregated"):
         ctx.warning("unknown-deployment-mode", f"unknown {DEPLOYMENT_MODE} {mode!r} is ignored", where)
     return component != ROUTER and has_group
+
+
+def _check_webhook_annotations(ctx: RenderContext, component: str, annotations: dict) -> None:
+    """OME's pod webhook would add a model-init container and skip the node-local copy; offline
+    nothing adds it, so say what the rendered pod does instead of pretending."""
+    if annotations.get(INJECT_MODEL_INIT) == "true" and component != ROUTER:
+        ctx.warning(
+            "webhook-annotation",
+            f"{INJECT_MODEL_INIT}: \"true\" relies on OME's model-init pod webhook, which is not part of the "
+            "rendered output; the pod reads the model from the node as if the annotation were absent",
+            ctx.annotation_origin(component, INJECT_MODEL_INIT),
+        )
 
 
 def _check_label_sources(ctx: RenderContext, runtime: Runtime, model: Optional[Model]) -> None:

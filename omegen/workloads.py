@@ -16,7 +16,7 @@ import jinja2
 import jinja2.sandbox
 
 from omegen import yamlio
-from omegen.components import Component
+from omegen.components import INJECT_MODEL_INIT, Component
 from omegen.modelref import truncate_with_hash
 from omegen.rendercontext import LEADER_LABEL, MANAGED_BY, ROUTER
 
@@ -29,7 +29,7 @@ POD_ONLY_ANNOTATIONS = (
     "loki.grafana.com/",
     "networking.gke.io/",
     "rdma.ome.io/",
-    "ome.io/inject-model-init",
+    INJECT_MODEL_INIT,
     "ome.io/inject-fine-tuned-adapter",
     "ome.io/inject-serving-sidecar",
 )
