@@ -167,20 +167,15 @@ def _merge_lists(base: list, patch: list, field: str) -> list:
     used: set = set()
     out = []
     for item in patch:
-        if isinstance(item, dict) and key in item:
-            i = base_index.get(_hashable(item[key]))
-            if i is not None and i not in used:
-                used.add(i)
-                merged = _merge(base[i], item, field)
-            else:
-                merged = _merge(None, item, field)
-            if merged is not _DELETED:
-                out.append(merged)
-        else:
-            # An item without its merge key cannot match anything: it is added as written.
-            merged = _merge(None, item, field)
-            if merged is not _DELETED:
-                out.append(merged)
+        # An item without its merge key (or matching an item already merged) is added as written.
+        i = base_index.get(_hashable(item[key])) if isinstance(item, dict) and key in item else None
+        if i in used:
+            i = None
+        if i is not None:
+            used.add(i)
+        merged = _merge(base[i] if i is not None else None, item, field)
+        if merged is not _DELETED:
+            out.append(merged)
     out.extend(copy.deepcopy(item) for i, item in enumerate(base) if i not in used)
     return out
 
