@@ -161,9 +161,7 @@ def _priority_clashes(sources: Sources, runtimes: list[Runtime], strict: bool) -
                     contested = _contested(sources)
                 service = contested.get(frozenset((_runtime_key(a), _runtime_key(b))))
                 # Report at the runtime the user can edit: the non-built-in one, else the later one.
-                if a.builtin and not b.builtin:
-                    here, he, there, te = b, eb, a, ea
-                elif b.builtin and not a.builtin:
+                if b.builtin and not a.builtin:
                     here, he, there, te = a, ea, b, eb
                 else:
                     here, he, there, te = b, eb, a, ea
