@@ -74,7 +74,7 @@ def cross_check(objects: list[Rendered]) -> list[Diagnostic]:
     found: list[tuple[int, Diagnostic]] = []
     found.extend(_duplicates(objects))
     for i, rendered in enumerate(objects):
-        obj = rendered.obj if isinstance(rendered.obj, dict) else {}
+        obj = as_dict(rendered.obj)
         kind = obj.get("kind")
         for d in _names(rendered, obj):
             found.append((i, d))
@@ -100,7 +100,7 @@ def cross_check(objects: list[Rendered]) -> list[Diagnostic]:
 def _index(objects: list[Rendered]) -> dict:
     out: dict = {}
     for rendered in objects:
-        obj = rendered.obj if isinstance(rendered.obj, dict) else {}
+        obj = as_dict(rendered.obj)
         meta = as_dict(obj.get("metadata"))
         key = (obj.get("kind"), as_str(meta.get("namespace")) or "", meta.get("name"))
         out.setdefault(key, []).append(rendered)
@@ -110,7 +110,7 @@ def _index(objects: list[Rendered]) -> dict:
 def _duplicates(objects: list[Rendered]) -> Iterable[tuple[int, Diagnostic]]:
     first: dict = {}
     for i, rendered in enumerate(objects):
-        obj = rendered.obj if isinstance(rendered.obj, dict) else {}
+        obj = as_dict(rendered.obj)
         meta = as_dict(obj.get("metadata"))
         name = meta.get("name")
         if not isinstance(name, str) or not isinstance(obj.get("kind"), str):

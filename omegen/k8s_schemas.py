@@ -27,6 +27,7 @@ from importlib import resources
 from typing import Any, Callable, Optional
 
 from omegen.resources import data_dir
+from omegen.safeget import as_dict
 
 try:  # pragma: no cover - exercised by whichever backend is installed
     import jsonschema_rs as _rs
@@ -334,7 +335,7 @@ def _expected(types: list[str], instance: Any) -> str:
 
 
 def _explain(path: tuple, keyword: str, parent: Any, instance: Any, fallback: str) -> list[SchemaIssue]:
-    parent = parent if isinstance(parent, dict) else {}
+    parent = as_dict(parent)
     if keyword == "type":
         return [SchemaIssue(path, _expected(_type_list(parent.get("type")), instance))]
     if keyword == "additionalProperties" and isinstance(instance, dict):

@@ -20,6 +20,7 @@ from typing import Optional
 from omegen.api import Rendered
 from omegen.errors import Diagnostic, error
 from omegen.objdiag import format_path, object_diagnostic
+from omegen.safeget import as_dict
 from omegen.resources import data_dir
 
 CODE = "kubeconform"
@@ -150,7 +151,7 @@ def parse_output(stdout: str, returncode: int, stderr: str = "", objects: Option
 
 def _find(objects: list[Rendered], kind: str, name: str, api_version: str) -> Optional[Rendered]:
     for rendered in objects:
-        obj = rendered.obj if isinstance(rendered.obj, dict) else {}
+        obj = as_dict(rendered.obj)
         if obj.get("kind") == kind and rendered.name == name and (not api_version or obj.get("apiVersion") == api_version):
             return rendered
     return None

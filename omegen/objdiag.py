@@ -12,6 +12,7 @@ from typing import Any
 
 from omegen.api import Rendered
 from omegen.errors import Diagnostic, Severity
+from omegen.safeget import as_dict
 
 # Where the pod templates of a workload kind sit.
 POD_TEMPLATE_PATHS: dict[str, tuple[tuple, ...]] = {
@@ -53,7 +54,7 @@ def describe(obj: Any) -> str:
     if not isinstance(obj, dict):
         return "<not an object>"
     kind = obj.get("kind") if isinstance(obj.get("kind"), str) and obj.get("kind") else "<no kind>"
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    meta = as_dict(obj.get("metadata"))
     name = meta.get("name") if isinstance(meta.get("name"), str) and meta.get("name") else "<no name>"
     namespace = meta.get("namespace")
     if isinstance(namespace, str) and namespace:

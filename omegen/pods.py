@@ -21,6 +21,7 @@ from omegen.rendercontext import (
     string,
     strings,
 )
+from omegen.safeget import as_dict
 
 # Pod and container fields OME's raw reconcilers set explicitly (ome-behaviour 4.4, "Raw defaults").
 POD_DEFAULTS = {
@@ -101,7 +102,7 @@ def group_pod(layers: tuple, part: str) -> tuple[dict, Optional[dict]]:
     runner = None
     for config in layers:
         config = config or {}
-        sub = config.get(part) if isinstance(config.get(part), dict) else {}
+        sub = as_dict(config.get(part))
         pod = merge_all(pod, pod_fields(config), pod_fields(sub)) or {}
         runner = merge_all(runner, config.get("runner"), sub.get("runner"))
     return pod, runner
@@ -181,7 +182,7 @@ def wire_serving_container(
     model = ctx.model
     if component == ROUTER:
         # `router.config` becomes env of the router container, in key order (OME: map order, random).
-        config = spec.get("config") if isinstance(spec.get("config"), dict) else {}
+        config = as_dict(spec.get("config"))
         for key in sorted(config, key=str):
             if config[key] is not None:
                 container["env"] = upsert_env(container.get("env"), str(key), string(config[key]))
@@ -283,8 +284,8 @@ def check_resources(ctx: RenderContext, component: str, pod: dict, where: str) -
             resources = container.get("resources") if isinstance(container, dict) else None
             if not isinstance(resources, dict):
                 continue
-            requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
-            limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
+            requests = as_dict(resources.get("requests"))
+            limits = as_dict(resources.get("limits"))
             problems = _quantity_problems(requests, limits) + _missing_limits(requests, limits)
             conflicts = _request_limit_conflicts(requests, limits)
             if conflicts:

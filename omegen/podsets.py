@@ -104,7 +104,7 @@ def pod_sets(objects: list[Rendered]) -> list[PodSet]:
     """Every pod set of every workload in `objects`, in object order (an LWS has a leader and a worker set)."""
     out = []
     for index, rendered in enumerate(objects):
-        obj = rendered.obj if isinstance(rendered.obj, dict) else {}
+        obj = as_dict(rendered.obj)
         kind = obj.get("kind")
         if kind not in POD_TEMPLATE_PATHS:
             continue

@@ -1,8 +1,8 @@
-"""Reading an output object whose shape is not trusted, for the checks that run beside its schema check.
+"""Reading a value whose shape is not trusted (a user's spec, an output object beside its schema check).
 
 Each accessor returns the value when it has the expected type and an empty stand-in (`{}`, `[]`,
-None) otherwise, so a check skips a malformed field instead of raising on it; the schema check
-(`omegen.validate`) reports the malformed field itself.
+None) otherwise, so the caller skips a malformed field instead of raising on it; the input and
+output schema checks report the malformed field itself.
 """
 
 from __future__ import annotations
