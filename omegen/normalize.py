@@ -162,9 +162,9 @@ def _text(value: Any) -> Optional[str]:
 def _runtime_components(found: SourceDocument, spec: dict):
     """Engine/decoder/router configs in OME's shape, from either dialect."""
     diagnostics: list[Diagnostic] = []
-    engine = copy.deepcopy(spec.get("engineConfig")) if spec.get("engineConfig") is not None else None
-    decoder = copy.deepcopy(spec.get("decoderConfig")) if spec.get("decoderConfig") is not None else None
-    router = copy.deepcopy(spec.get("routerConfig")) if spec.get("routerConfig") is not None else None
+    engine = copy.deepcopy(spec.get("engineConfig"))
+    decoder = copy.deepcopy(spec.get("decoderConfig"))
+    router = copy.deepcopy(spec.get("routerConfig"))
     source_paths = {"engine": "spec.engineConfig", "decoder": "spec.decoderConfig", "router": "spec.routerConfig"}
     pod_fields = {k: copy.deepcopy(spec[k]) for k in _POD_FIELDS if spec.get(k) is not None}
     containers = spec.get("containers") or []
@@ -343,9 +343,9 @@ def _service(found: SourceDocument, config: Config):
         dialect=OME,
         model_name=_text((spec.get("model") or {}).get("name")),
         runtime_name=_text((spec.get("runtime") or {}).get("name")),
-        engine=copy.deepcopy(spec.get("engine")) if spec.get("engine") is not None else None,
-        decoder=copy.deepcopy(spec.get("decoder")) if spec.get("decoder") is not None else None,
-        router=copy.deepcopy(spec.get("router")) if spec.get("router") is not None else None,
+        engine=copy.deepcopy(spec.get("engine")),
+        decoder=copy.deepcopy(spec.get("decoder")),
+        router=copy.deepcopy(spec.get("router")),
         source_paths={"engine": "spec.engine", "decoder": "spec.decoder", "router": "spec.router"},
         **common,
     )
