@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 from typing import Optional
@@ -202,14 +201,12 @@ def _run_kubeconform(executable: str, result) -> list[Diagnostic]:
     from omegen import emit
     from omegen import kubeconform as kc
 
-    found = shutil.which(executable)
-    if found is None:
-        return [error("kubeconform", f"kubeconform not found: {executable!r} is not an executable on PATH")]
     objects = list(emit.order(result.objects))
     with tempfile.TemporaryDirectory(prefix="omegen-schemas-") as schema_dir:
         kc.export_schemas(Path(schema_dir))
+        # run_kubeconform resolves the executable and reports a missing one itself.
         return kc.run_kubeconform(
-            emit.stream(objects), found, result.sources.config.kubernetes_version, Path(schema_dir), objects=objects
+            emit.stream(objects), executable, result.sources.config.kubernetes_version, Path(schema_dir), objects=objects
         )
 
 
