@@ -52,7 +52,8 @@ _rendered_values: contextvars.ContextVar[list] = contextvars.ContextVar("rendere
 
 
 @jinja2.pass_context  # a context filter is never run on constants at compile time
-def _tojson(_context: Any, value: Any) -> str:
+def _tojson(_context: Any, value: Any, indent: Optional[int] = None) -> str:
+    # `indent` (jinja2's own tojson takes it) changes nothing: the value itself is put back.
     values = _rendered_values.get()
     values.append(json.loads(json.dumps(value, sort_keys=True, ensure_ascii=False)))  # exactly JSON's view
     return json.dumps(f"{_PLACEHOLDER}{len(values) - 1}")

@@ -20,7 +20,7 @@ from omegen.modelref import model_label_key, model_volume_name, truncate_with_ha
 from omegen.errors import Severity, has_errors
 from omegen.render import render_service
 from omegen.templatevars import TemplateVarError, substitute_text
-from omegen.workloads import lws_name
+from omegen.workloads import lws_name, render_template
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 UPSTREAM = SHARED / "upstream" / "ome" / "config"
@@ -913,3 +913,14 @@ def test_upstream_samples_render_with_the_runtime_they_name(upstream_lws):
     assert set(outcome) == {"rendered", "knative-required", "no-runner", "missing-volume"}
     assert outcome["no-runner"] == outcome["missing-volume"] == 1 and outcome["knative-required"] == 3
     assert outcome["rendered"] >= 85 and lws >= 4
+
+
+def test_template_values_come_back_as_json_would_give_them(tmp_path):
+    # Values are put back after the skeleton is parsed: exactly JSON's view of them, never re-read as
+    # YAML, so a string that looks like omegen's placeholder, or like YAML (`on`, `1e3`), stays as written.
+    (tmp_path / "x.yaml.j2").write_text("a: {{ a | tojson(2) }}\nb: {{ b | tojson }}\nc: {{ {'k': 1} | tojson }}\n")
+    values = {"a": {"n": (1, 2), "yes": "on"}, "b": "\x00omegen-value:0 1e3"}
+    assert render_template("x.yaml.j2", str(tmp_path), **values) == [
+        {"a": {"n": [1, 2], "yes": "on"}, "b": "\x00omegen-value:0 1e3", "c": {"k": 1}}
+    ]
+    assert render_template("x.yaml.j2", str(tmp_path), **values) == render_template("x.yaml.j2", str(tmp_path), **values)
