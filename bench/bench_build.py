@@ -18,7 +18,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from omegen import emit, pipeline
+from omegen import pipeline
+from omegen.emit import tree as emit
 from omegen.resources import data_dir
 
 SERVICE = """\

@@ -31,8 +31,8 @@ from output_fixtures import SOURCES, valid_objects  # noqa: E402
 
 from omegen import k8s_schemas  # noqa: E402
 from omegen.api import Rendered  # noqa: E402
-from omegen.crosscheck import cross_check  # noqa: E402
-from omegen.validate import check_schemas, validate_objects  # noqa: E402
+from omegen.validate.crosscheck import cross_check  # noqa: E402
+from omegen.validate.objects import check_schemas, validate_objects  # noqa: E402
 
 
 def build(services: int) -> list[Rendered]:

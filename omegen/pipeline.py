@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
-from omegen import emit, render, runtime_checks, select, validate
+from omegen.emit import tree as emit
+from omegen.render import service as render
+from omegen.resolve import runtime_checks
+from omegen.resolve import select
+from omegen.validate import objects as validate
 from omegen.api import INFERENCE_SERVICE, Rendered, Resolution, Sources
 from omegen.errors import Diagnostic, has_errors, promote_warnings, sort_diagnostics
-from omegen.load import load_sources
+from omegen.load.sources import load_sources
 
 
 @dataclass(frozen=True)

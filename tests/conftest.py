@@ -40,6 +40,6 @@ def upstream():
 def upstream_load(upstream):
     """OME's shipped runtimes, models and samples, loaded once for every test that needs them:
     (Sources, diagnostics), without omegen's built-in catalog."""
-    from omegen.load import load_sources
+    from omegen.load.sources import load_sources
 
     return load_sources(upstream, builtin=False)

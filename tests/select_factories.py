@@ -18,7 +18,7 @@ from omegen.api import (
     Runtime,
     Sources,
 )
-from omegen.sizes import parse_range, parse_size
+from omegen.load.sizes import parse_range, parse_size
 
 CSR = CLUSTER_SERVING_RUNTIME
 SR = SERVING_RUNTIME

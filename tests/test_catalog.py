@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from omegen import cli, pipeline
+from omegen import pipeline
+from omegen.commands import cli
 from omegen.errors import Severity
 
 REPO = Path(__file__).resolve().parents[1]
@@ -124,7 +125,7 @@ spec:
       image: vllm:1
 """
     root = tree({"r.yaml": runtime % ("r" * 200)})
-    from omegen.catalog import runtime_table
+    from omegen.commands.catalog import runtime_table
 
     sources, diagnostics = pipeline.load(root, builtin=False)
     assert not diagnostics

@@ -20,11 +20,11 @@ import pytest
 
 from omegen.api import CLUSTER_BASE_MODEL, CLUSTER_SERVING_RUNTIME, OME, InferenceService, Model, Origin, Runtime, Sources
 from omegen.errors import Severity
-from omegen.load import load_sources
-from omegen.runtime_checks import check_runtimes
-from omegen.select import AMBIGUOUS_RULES, resolve
-from omegen.sizes import parse_size
-from omegen.support import runtime_supports
+from omegen.load.sources import load_sources
+from omegen.resolve.runtime_checks import check_runtimes
+from omegen.resolve.select import AMBIGUOUS_RULES, resolve
+from omegen.load.sizes import parse_size
+from omegen.resolve.support import runtime_supports
 from omegen.yamlio import load_documents
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from omegen import emit
+from omegen.emit import tree as emit
 from omegen.api import Rendered
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from omegen.explain import explain_json, explain_text
-from omegen.select import resolve
+from omegen.resolve.explain import explain_json, explain_text
+from omegen.resolve.select import resolve
 from select_factories import SR, entry, model, runtime, service, sources
 
 

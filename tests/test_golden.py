@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from omegen import emit, pipeline
+from omegen import pipeline
+from omegen.emit import tree as emit
 from omegen.errors import Severity, format_diagnostics
 
 CASES = Path(__file__).resolve().parent / "cases"

@@ -1,4 +1,4 @@
-"""Input schemas (schemas/ome/*.json) and omegen.inputschema.check_document."""
+"""Input schemas (schemas/ome/*.json) and omegen.load.inputschema.check_document."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from omegen import api
 from omegen.errors import Severity
-from omegen.inputschema import check_document, load_schema, schema_file
+from omegen.load.inputschema import check_document, load_schema, schema_file
 from omegen.yamlio import load_documents
 from seed_example import SEED_RUNTIME, SEED_SERVICE
 
@@ -469,7 +469,7 @@ def test_upstream_ome_documents(upstream):
 
 def test_any_of_explains_the_branch_of_the_right_type():
     # No shipped schema uses anyOf/oneOf today; a future one must still give one clear message.
-    from omegen.inputschema import _Validator, _explain
+    from omegen.load.inputschema import _Validator, _explain
 
     validator = _Validator({"properties": {"a": {"anyOf": [{"type": "integer", "minimum": 3}, {"type": "string", "enum": ["x"]}]}}})
     messages = lambda instance: [m for e in validator.iter_errors(instance) for _, _, _, m in _explain(e)]

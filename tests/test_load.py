@@ -10,7 +10,7 @@ import pytest
 
 from omegen.api import OME, SEED
 from omegen.errors import Severity
-from omegen.load import load_sources
+from omegen.load.sources import load_sources
 from seed_example import SEED_RUNTIME, SEED_SERVICE
 
 MODEL = """

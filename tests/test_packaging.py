@@ -41,7 +41,7 @@ def test_wheel_contains_the_shipped_data(wheel):
     assert sorted(Path(n).name for n in names if n.startswith("omegen/_data/runtimes/") and n.endswith(".yaml")) == repo_runtimes
     for directory in ("models", "schemas"):
         assert any(n.startswith(f"omegen/_data/{directory}/") for n in names), directory
-    assert any(n.startswith("omegen/templates/") for n in names)
+    assert any(n.startswith("omegen/render/templates/") for n in names)
 
 
 def test_installed_wheel_works_from_another_directory(wheel, tmp_path):
@@ -52,7 +52,7 @@ def test_installed_wheel_works_from_another_directory(wheel, tmp_path):
         capture_output=True,
     )
     done = subprocess.run(
-        [sys.executable, "-c", "import omegen.cli, sys; print(omegen.cli.__file__, file=sys.stderr); omegen.cli.main(['runtimes'])"],
+        [sys.executable, "-c", "import omegen.commands.cli, sys; print(omegen.commands.cli.__file__, file=sys.stderr); omegen.commands.cli.main(['runtimes'])"],
         cwd="/",
         env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
         capture_output=True,
@@ -70,7 +70,7 @@ def test_installed_wheel_works_from_another_directory(wheel, tmp_path):
     src.mkdir()
     (src / "svc.yaml").write_text(SERVICE)
     done = subprocess.run(
-        [sys.executable, "-c", "import omegen.cli; omegen.cli.main(['build', 'src'])"],
+        [sys.executable, "-c", "import omegen.commands.cli; omegen.commands.cli.main(['build', 'src'])"],
         cwd=tmp_path,
         env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
         capture_output=True,

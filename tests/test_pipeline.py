@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from omegen import emit, pipeline
+from omegen import pipeline
+from omegen.emit import tree as emit
 from seed_example import SEED_RUNTIME, SEED_SERVICE
 from test_load import MODEL
 

@@ -13,14 +13,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from omegen import select, yamlio
+from omegen import yamlio
+from omegen.resolve import select
 from omegen.api import BASE_MODEL, CLUSTER_BASE_MODEL, CLUSTER_SERVING_RUNTIME, OME, SEED, SERVING_RUNTIME
 from omegen.api import InferenceService, Model, Origin, Resolution, Runtime
-from omegen.modelref import model_label_key, model_volume_name, truncate_with_hash
+from omegen.render.modelref import model_label_key, model_volume_name, truncate_with_hash
 from omegen.errors import Severity, has_errors
-from omegen.render import render_service
-from omegen.templatevars import TemplateVarError, substitute_text
-from omegen.workloads import lws_name, render_template
+from omegen.render.service import render_service
+from omegen.render.templatevars import TemplateVarError, substitute_text
+from omegen.render.workloads import lws_name, render_template
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 UPSTREAM = SHARED / "upstream" / "ome" / "config"

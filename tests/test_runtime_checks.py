@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from omegen.errors import Severity
-from omegen.runtime_checks import check_runtimes
+from omegen.resolve.runtime_checks import check_runtimes
 from select_factories import SR, entry, model, runtime, service, sources
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from omegen.api import BASE_MODEL
 from omegen.errors import Severity
-from omegen.select import resolve
-from omegen.support import runtime_supports
+from omegen.resolve.select import resolve
+from omegen.resolve.support import runtime_supports
 from select_factories import CSR, SR, entry, model, runtime, service, sources
 
 

@@ -8,8 +8,8 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from omegen.runtime_checks import check_runtimes
-from omegen.select import AMBIGUOUS_RULES, DECIDING_RULES, resolve
+from omegen.resolve.runtime_checks import check_runtimes
+from omegen.resolve.select import AMBIGUOUS_RULES, DECIDING_RULES, resolve
 from select_factories import CSR, SR, entry, model, runtime, service, sources
 
 SETTINGS = settings(max_examples=150, deadline=None)

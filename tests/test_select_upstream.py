@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from omegen.errors import Severity
-from omegen.runtime_checks import check_runtimes
-from omegen.select import DECIDING_RULES, resolve
+from omegen.resolve.runtime_checks import check_runtimes
+from omegen.resolve.select import DECIDING_RULES, resolve
 
 UPSTREAM = Path(__file__).resolve().parents[2] / "shared" / "upstream" / "ome" / "config"
 
@@ -97,7 +97,7 @@ def test_the_catalog_has_four_priority_clash_pairs(sources):
 
 
 def test_explain_renders_every_sample(resolutions):
-    from omegen.explain import explain_json, explain_text
+    from omegen.resolve.explain import explain_json, explain_text
 
     for key, r in resolutions.items():
         payload = json.loads(json.dumps(explain_json(r)))
@@ -108,7 +108,7 @@ def test_explain_renders_every_sample(resolutions):
 
 
 def test_omegen_explain_command_on_an_upstream_sample(tmp_path, capsys):
-    from omegen import cli
+    from omegen.commands import cli
 
     root = tmp_path / "ome"
     for sub in ("runtimes", "models", "samples/isvc/meta"):

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from omegen.support import entry_supports, runtime_supports
+from omegen.resolve.support import entry_supports, runtime_supports
 from select_factories import entry, model, runtime
 
 

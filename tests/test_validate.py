@@ -13,12 +13,13 @@ import sys
 
 import pytest
 
-from omegen import k8s_schemas, podsets
+from omegen.kube import schemas as k8s_schemas
+from omegen.validate import podsets
 from omegen.api import FieldOrigin, Rendered
 from omegen.errors import Severity
-from omegen.kubeconform import export_schemas, kubeconform_version, parse_output, run_kubeconform
+from omegen.validate.kubeconform import export_schemas, kubeconform_version, parse_output, run_kubeconform
 from omegen.resources import data_dir
-from omegen.validate import check_schemas, validate_objects
+from omegen.validate.objects import check_schemas, validate_objects
 from omegen.yamlio import dump_all
 
 from conftest import REPO, SHARED

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from omegen.versions import (
+from omegen.resolve.versions import (
     dotted_prefix_match,
     format_version_matches,
     framework_version_matches,

@@ -15,7 +15,7 @@ The schema is the version's `openAPIV3Schema`, made strict the way kubeconform's
 int-or-string as `anyOf`). Keys are sorted and the file is indented by one space, so the output is
 byte-identical to `shared/upstream/lws/jsonschema-strict/` for the same CRD.
 
-omegen does not validate the pod templates with this file alone: at run time `omegen.k8s_schemas`
+omegen does not validate the pod templates with this file alone: at run time `omegen.kube.schemas`
 replaces the CRD's copies of PodTemplateSpec and ObjectMeta with references to the core schemas of
 the configured Kubernetes version (see there). The file is what `omegen schemas export` hands to
 kubeconform.

@@ -11,13 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Optional
 
-from omegen import inputschema
+from omegen.load import inputschema
 from omegen.api import CLUSTER_SCOPED, INFERENCE_SERVICE, Config, InferenceService, Model, Runtime, Sources
-from omegen.config import CONFIG_FILE, load_config
-from omegen.discover import SourceDocument, discover, read_documents
+from omegen.load.config import CONFIG_FILE, load_config
+from omegen.load.discover import SourceDocument, discover, read_documents
 from omegen.errors import Diagnostic, error, has_errors, info
-from omegen.k8s_names import DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN, name_problem
-from omegen.normalize import normalize
+from omegen.kube.names import DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN, name_problem
+from omegen.load.normalize import normalize
 from omegen.resources import data_dir
 
 BUILTIN_PREFIX = "<builtin>"

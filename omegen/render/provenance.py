@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from omegen.api import FieldOrigin
-from omegen.rendercontext import RenderContext, has_path
+from omegen.render.context import RenderContext, has_path
 from omegen.yamlio import format_path
 
 # Output kind → (pod template path, the component sub-spec that pod is made from).

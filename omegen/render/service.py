@@ -15,10 +15,10 @@ from __future__ import annotations
 from typing import Optional
 
 from omegen.api import Rendered, Resolution
-from omegen.components import Component, build_component, declared_components, service_mode
+from omegen.render.components import Component, build_component, declared_components, service_mode
 from omegen.errors import Diagnostic, error, has_errors, info
-from omegen.rendercontext import DEPLOYMENT_MODE, ENGINE, ROUTER
-from omegen.workloads import component_objects, endpoint_service
+from omegen.render.context import DEPLOYMENT_MODE, ENGINE, ROUTER
+from omegen.render.workloads import component_objects, endpoint_service
 
 
 def render_service(resolution: Resolution, *, template_dir: Optional[str] = None) -> tuple[list[Rendered], list[Diagnostic]]:

@@ -4,7 +4,7 @@ Support is decided by small predicates over one format entry (`ENTRY_RULES`: for
 version, modelType, architecture, quantization, framework and its version) and over the runtime as a
 whole (`RUNTIME_RULES`: disabled, formats, protocol, size range); the first rule that fails is the
 `Failure` reported, with the model field to add when the model lacks what the runtime requires.
-`autoSelect` and ranking are not support: `omegen.select` applies them on top.
+`autoSelect` and ranking are not support: `omegen.resolve.select` applies them on top.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from omegen.api import FormatEntry, Model, Runtime, SizeRange
-from omegen.sourcetext import short_path
-from omegen.versions import GREATER_THAN, GREATER_THAN_OR_EQUAL, format_version_matches, framework_version_matches
+from omegen.resolve.sourcetext import short_path
+from omegen.resolve.versions import GREATER_THAN, GREATER_THAN_OR_EQUAL, format_version_matches, framework_version_matches
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Fact:
     field: str  # where a ClusterBaseModel/BaseModel states it
 
 
-# By support rule name; the entry rules below and `omegen.select` read their words from here.
+# By support rule name; the entry rules below and `omegen.resolve.select` read their words from here.
 FACTS = {
     "format": Fact("format", "model format name", "format_name", "spec.modelFormat.name"),
     "format version": Fact("format version", "model format version", "format_version", "spec.modelFormat.version"),

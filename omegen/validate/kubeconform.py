@@ -19,7 +19,7 @@ from typing import Optional
 
 from omegen.api import Rendered
 from omegen.errors import Diagnostic, error
-from omegen.objdiag import format_path, object_diagnostic
+from omegen.validate.wording import format_path, object_diagnostic
 from omegen.safeget import as_dict
 from omegen.resources import data_dir
 

@@ -6,7 +6,7 @@ entries of one format with different versions and different priorities (`priorit
 entries without `autoSelect` are left out, as their priority is ignored anyway); and two
 runtimes of one scope that auto-select the same thing with the same priority (`priority-clash`), an
 error when some InferenceService's auto-selection cannot choose between them (found with
-`omegen.select`), else a warning. Protocol lists "share a protocol version" for the clash check when
+`omegen.resolve.select`), else a warning. Protocol lists "share a protocol version" for the clash check when
 they intersect or either is empty (an empty list accepts every protocol).
 """
 
@@ -17,10 +17,10 @@ from typing import Optional
 
 from omegen.api import FieldOrigin, FormatEntry, InferenceService, Runtime, SizeRange, Sources
 from omegen.errors import Diagnostic, error, warning
-from omegen.select import candidate_order, tied_at_top, valid_priority
-from omegen.sourcetext import diag_at, position, runtime_label, short_path
-from omegen.support import size_range
-from omegen.versions import EQUAL
+from omegen.resolve.select import candidate_order, tied_at_top, valid_priority
+from omegen.resolve.sourcetext import diag_at, position, runtime_label, short_path
+from omegen.resolve.support import size_range
+from omegen.resolve.versions import EQUAL
 
 
 def _priority_where(runtime: Runtime, entry: FormatEntry) -> FieldOrigin:

@@ -10,8 +10,8 @@ from decimal import Decimal
 from typing import Optional
 
 from omegen.merge import merge_all, strategic_merge
-from omegen.modelref import model_label_key, model_volume_name
-from omegen.rendercontext import (
+from omegen.render.modelref import model_label_key, model_volume_name
+from omegen.render.context import (
     COMPONENT_FIELDS,
     DEFAULT_PORT,
     ROUTER,

@@ -3,8 +3,8 @@
 `validate_objects` runs two kinds of checks and returns their findings as Diagnostics:
 
 - the strict JSON Schema of each object's kind for the configured Kubernetes version (unknown fields
-  rejected), see `omegen.k8s_schemas` — code `output-schema`;
-- the cross-object and naming rules no schema expresses, see `omegen.crosscheck` — codes
+  rejected), see `omegen.kube.schemas` — code `output-schema`;
+- the cross-object and naming rules no schema expresses, see `omegen.validate.crosscheck` — codes
   `output-selector`, `output-port`, `output-target`, `output-name`, `output-duplicate`.
 
 Each finding is one line naming the object, the field path and the problem, located at the
@@ -14,16 +14,16 @@ InferenceService the object was rendered for, e.g.
     spec.template.spec.containers[0].resources.limits.cpu: expected string or number, got array [1]
     (from runtime runtimes/vllm.yaml:12)
 
-(one line in reality). kubeconform, when a user has it, is run separately (`omegen.kubeconform`).
+(one line in reality). kubeconform, when a user has it, is run separately (`omegen.validate.kubeconform`).
 """
 
 from __future__ import annotations
 
 from omegen.api import Rendered
-from omegen.crosscheck import cross_check
+from omegen.validate.crosscheck import cross_check
 from omegen.errors import Diagnostic, error
-from omegen.k8s_schemas import DEFAULT_BACKEND, UnsupportedVersion, checker, normalize_version, supported_versions
-from omegen.objdiag import object_diagnostic
+from omegen.kube.schemas import DEFAULT_BACKEND, UnsupportedVersion, checker, normalize_version, supported_versions
+from omegen.validate.wording import object_diagnostic
 
 SCHEMA = "output-schema"
 VERSION = "kubernetes-version"

@@ -84,7 +84,8 @@ def cli() -> None:
 @_verbose_option
 def build(src: Path, out: Optional[Path], check: bool, strict, no_builtin, fmt: str, verbose: bool) -> None:
     """Compile SRC (default: the current directory) to Kubernetes YAML."""
-    from omegen import emit, pipeline
+    from omegen import pipeline
+    from omegen.emit import tree as emit
 
     if check and out is None:
         raise click.UsageError("--check needs -o/--out: the output tree to compare with")
@@ -135,7 +136,7 @@ def _output_problems(out: Path, changes, check: bool) -> list[Diagnostic]:
 @_builtin_option
 def explain(isvc: str, src: Path, namespace: Optional[str], output: str, strict, no_builtin) -> None:
     """Show which runtime serves ISVC, every candidate's verdict, and the rule that decided."""
-    from omegen import explain as explaining
+    from omegen.resolve import explain as explaining
     from omegen import pipeline
 
     resolution, matches, diagnostics = pipeline.resolve_one(src, isvc, namespace, builtin=_builtin(no_builtin), strict=strict)
@@ -198,8 +199,8 @@ def validate_command(src: Path, kubeconform: Optional[str], strict, no_builtin, 
 def _run_kubeconform(executable: str, result) -> list[Diagnostic]:
     import tempfile
 
-    from omegen import emit
-    from omegen import kubeconform as kc
+    from omegen.emit import tree as emit
+    from omegen.validate import kubeconform as kc
 
     objects = list(emit.order(result.objects))
     with tempfile.TemporaryDirectory(prefix="omegen-schemas-") as schema_dir:
@@ -218,7 +219,8 @@ def runtimes(src: Optional[Path], strict, no_builtin) -> None:
     """List every runtime (built-in, plus SRC's when given) as a table."""
     import tempfile
 
-    from omegen import catalog, pipeline
+    from omegen import pipeline
+    from omegen.commands import catalog
 
     if src is None:  # the catalog alone: never scan the current directory uninvited
         with tempfile.TemporaryDirectory(prefix="omegen-empty-") as empty:
@@ -241,7 +243,7 @@ def schemas() -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def schemas_export(directory: Path) -> None:
     """Write the schemas in kubeconform's -schema-location layout under DIRECTORY."""
-    from omegen import kubeconform as kc
+    from omegen.validate import kubeconform as kc
 
     try:
         written = kc.export_schemas(directory)

@@ -16,9 +16,9 @@ import jinja2
 import jinja2.sandbox
 
 from omegen import yamlio
-from omegen.components import INJECT_MODEL_INIT, Component
-from omegen.modelref import truncate_with_hash
-from omegen.rendercontext import LEADER_LABEL, MANAGED_BY, ROUTER
+from omegen.render.components import INJECT_MODEL_INIT, Component
+from omegen.render.modelref import truncate_with_hash
+from omegen.render.context import LEADER_LABEL, MANAGED_BY, ROUTER
 
 LWS_API = "leaderworkerset.x-k8s.io/v1"
 LWS_NAME_MAX = 48
@@ -64,7 +64,7 @@ def environment(template_dir: Optional[str] = None) -> jinja2.Environment:
     loaders: list = []
     if template_dir:
         loaders.append(jinja2.FileSystemLoader(template_dir))
-    loaders.append(jinja2.PackageLoader("omegen", "templates"))
+    loaders.append(jinja2.PackageLoader("omegen.render", "templates"))
     env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,

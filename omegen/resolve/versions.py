@@ -1,7 +1,7 @@
 """Version comparison for `supportedModelFormats`: the seed's dotted-prefix rule and OME's own.
 
 `format_version_matches` and `framework_version_matches` decide whether a runtime's required version
-accepts a model's version; the support rules (`omegen.support`) call them. Choices the design leaves
+accepts a model's version; the support rules (`omegen.resolve.support`) call them. Choices the design leaves
 open, made here (tests pin each one):
 - Format version with operator `Equal` (the default) is the dotted-prefix rule; a model version
   with fewer parts is read as if padded with `.0` (`"1.0.0"` accepts a model at `1`, as OME's

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from omegen.rendercontext import RenderContext
+from omegen.render.context import RenderContext
 
 AUTOSCALER_CLASS = "ome.io/autoscalerClass"
 TARGET_UTILIZATION = "ome.io/targetUtilizationPercentage"

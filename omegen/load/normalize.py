@@ -30,9 +30,9 @@ from omegen.api import (
     Model,
     Runtime,
 )
-from omegen.discover import SourceDocument
+from omegen.load.discover import SourceDocument
 from omegen.errors import Diagnostic, has_errors
-from omegen.sizes import SizeError, parse_range, parse_size
+from omegen.load.sizes import SizeError, parse_range, parse_size
 from omegen.yamlio import json_key
 
 # Pod-spec fields a seed-dialect runtime or predictor writes at the top of its spec.

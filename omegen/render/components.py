@@ -14,13 +14,15 @@ import copy
 from dataclasses import dataclass, field
 from typing import Optional
 
-from omegen import pods, scaling, templatevars
+from omegen.render import pods
+from omegen.render import scaling
+from omegen.render import templatevars
 from omegen.api import FieldOrigin, InferenceService, Model, Runtime
 from omegen.errors import Diagnostic
-from omegen.k8s_names import label_value_problem
+from omegen.kube.names import label_value_problem
 from omegen.merge import strategic_merge
-from omegen.provenance import Locator, pod_locator
-from omegen.rendercontext import (
+from omegen.render.provenance import Locator, pod_locator
+from omegen.render.context import (
     COMPONENTS,
     DEPLOYMENT_MODE,
     ENGINE,

@@ -1,7 +1,7 @@
 """Runtime resolution: which runtime serves one InferenceService (design.md section 3), as pure functions.
 
 `resolve()` picks the runtime for one InferenceService and explains every decision. A runtime named
-in `spec.runtime.name` is used when it supports the model (`omegen.support`); otherwise
+in `spec.runtime.name` is used when it supports the model (`omegen.resolve.support`); otherwise
 auto-selection ranks every supporting runtime that has a supporting `autoSelect` entry by scope,
 priority and size fit (rules 1-3), then breaks a tie by creationTimestamp and name (rules 4-5),
 which is ambiguous and reported as such. A problem with the service's model (missing, disabled,
@@ -39,8 +39,8 @@ from omegen.api import (
     Verdict,
 )
 from omegen.errors import Diagnostic, error, warning
-from omegen.sourcetext import diag_at, model_label, position, runtime_label, short_path
-from omegen.support import FACTS, Failure, runtime_supports, size_range, supporting_entries
+from omegen.resolve.sourcetext import diag_at, model_label, position, runtime_label, short_path
+from omegen.resolve.support import FACTS, Failure, runtime_supports, size_range, supporting_entries
 
 # Resolution.decided_by values, in the order the rules apply.
 EXPLICIT = "explicit"
@@ -64,7 +64,7 @@ def _scope_key(runtime: Runtime) -> int:
 
 
 def valid_priority(priority) -> bool:
-    """An integer (not a bool); any other priority ranks as unset (`omegen.runtime_checks` reports it)."""
+    """An integer (not a bool); any other priority ranks as unset (`omegen.resolve.runtime_checks` reports it)."""
     return isinstance(priority, int) and not isinstance(priority, bool)
 
 

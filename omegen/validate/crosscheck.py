@@ -10,8 +10,8 @@
   DNS-1123 subdomains), namespaces, label keys and values, annotation keys, container and port names;
 - no two objects share apiVersion group, kind, namespace and name.
 
-The pods each workload creates and the selector matching are `omegen.podsets`; the naming rules
-are `omegen.k8s_names`. The checks never trust the shape of an object (a schema error is reported
+The pods each workload creates and the selector matching are `omegen.validate.podsets`; the naming rules
+are `omegen.kube.names`. The checks never trust the shape of an object (a schema error is reported
 separately): anything of an unexpected type is skipped, never raised on (`omegen.safeget`).
 """
 
@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 from omegen.api import Rendered
 from omegen.errors import Diagnostic, Severity
-from omegen.k8s_names import (
+from omegen.kube.names import (
     DNS1123_LABEL,
     DNS1123_SUBDOMAIN,
     NAME_RULES,
@@ -30,9 +30,9 @@ from omegen.k8s_names import (
     name_problem,
     port_name_problem,
 )
-from omegen.k8s_schemas import show
-from omegen.objdiag import POD_TEMPLATE_PATHS, describe, format_path, object_diagnostic
-from omegen.podsets import PodIndex, PodSet, matches_label_selector, pod_sets, template_labels
+from omegen.kube.schemas import show
+from omegen.validate.wording import POD_TEMPLATE_PATHS, describe, format_path, object_diagnostic
+from omegen.validate.podsets import PodIndex, PodSet, matches_label_selector, pod_sets, template_labels
 from omegen.safeget import as_dict, as_int, as_list, as_str, get_in
 
 SELECTOR = "output-selector"

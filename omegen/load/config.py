@@ -8,8 +8,8 @@ from pathlib import Path
 from omegen import yamlio
 from omegen.api import Config
 from omegen.errors import Diagnostic, error
-from omegen.k8s_names import DNS1123_LABEL, name_problem
-from omegen.k8s_schemas import UnsupportedVersion, normalize_version
+from omegen.kube.names import DNS1123_LABEL, name_problem
+from omegen.kube.schemas import UnsupportedVersion, normalize_version
 
 CONFIG_FILE = "omegen.yaml"
 
