@@ -1,33 +1,56 @@
-"""The order of the stages, and nothing else: load → resolve → render → validate (→ emit, by the CLI).
+"""The order of the stages, and nothing else: load → resolve → render → validate → emit.
 
-    result = build(Path("examples/quickstart"))
-    result.objects      # rendered Kubernetes objects (api.Rendered), in emit order
-    result.diagnostics  # everything every stage reported, sorted
+Every front end (the CLI today; the KRM function, the Argo CD plugin and the Kustomize plugin next)
+turns its input into one frozen `Options`, calls `run`, and prints the `Build` it gets back:
 
-`build` never raises for a problem in the sources; it reports it.
+    build = run(Options(src=Path("examples/quickstart")))
+    build.objects      # rendered Kubernetes objects (api.Rendered), in emit order
+    build.stream       # the YAML stream of them (when no output tree was asked for)
+    build.diagnostics  # everything every stage reported, `--strict` applied, sorted
+
+`run` never raises for a problem in the sources or the output tree; it reports it. `--strict` is
+applied here, once, at the end (`_finish`): the stages report warnings, the pipeline escalates them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Optional
 
-from omegen.emit import tree as emit
-from omegen.render import service as render
-from omegen.resolve import runtime_checks
-from omegen.resolve import select
-from omegen.validate import objects as validate
 from omegen.api import INFERENCE_SERVICE, Rendered, Resolution, Sources
+from omegen.emit import tree as emit
 from omegen.errors import Diagnostic, has_errors, promote_warnings, sort_diagnostics
 from omegen.load.sources import load_sources
+from omegen.render import service as render
+from omegen.resolve import runtime_checks, select
+from omegen.validate import kubeconform
+from omegen.validate import objects as validate
 
 
 @dataclass(frozen=True)
-class BuildResult:
+class Options:
+    """What a front end asks for. `None` means "as omegen.yaml says"."""
+
+    src: Path
+    out: Optional[Path] = None  # an output tree; None: one YAML stream
+    check: bool = False  # with `out`: compare, write nothing
+    write: bool = True  # False: validate only (no stream, no tree)
+    strict: Optional[bool] = None
+    builtin: Optional[bool] = None
+    kubeconform: Optional[str] = None  # the kubeconform executable to run over the output, if any
+    skip: tuple[Path, ...] = ()  # directories never read as sources (the output tree is added)
+
+
+@dataclass(frozen=True)
+class Build:
+    options: Options
     sources: Sources
     resolutions: tuple[Resolution, ...] = ()
     objects: tuple[Rendered, ...] = ()
+    stream: str = ""  # the YAML stream, when `out` is None and the build succeeded
+    files: tuple[str, ...] = ()  # the output tree's files (relative to OUT), when `out` is given
+    changes: Optional[emit.Changes] = None  # what the build changed (or, with --check, would change) in OUT
     diagnostics: tuple[Diagnostic, ...] = field(default=())
 
     @property
@@ -35,26 +58,17 @@ class BuildResult:
         return not has_errors(self.diagnostics)
 
 
-def load(src: Path, *, builtin: Optional[bool] = None, strict: Optional[bool] = None, skip: Iterable[Path] = ()):
-    """Sources plus the load-time and runtime-validation diagnostics."""
-    sources, diagnostics = load_sources(src, builtin=builtin, strict=strict, skip=skip)
-    diagnostics = list(diagnostics) + list(runtime_checks.check_runtimes(sources, strict=sources.config.strict))
-    return sources, diagnostics
+# Kept for the tests and embedders that only want the objects: the same as run() without output.
+BuildResult = Build
 
 
-def build(
-    src: Path,
-    *,
-    builtin: Optional[bool] = None,
-    strict: Optional[bool] = None,
-    skip: Iterable[Path] = (),
-) -> BuildResult:
-    sources, diagnostics = load(src, builtin=builtin, strict=strict, skip=skip)
-    strict_mode = sources.config.strict
-    resolutions = []
-    objects: list[Rendered] = []
+def run(options: Options) -> Build:
+    """Every stage in order; the output (stream or tree) only when every stage before it succeeded."""
+    skip = options.skip + ((options.out,) if options.out is not None else ())
+    sources, diagnostics = load(options.src, builtin=options.builtin, skip=skip)
+    resolutions, objects = [], []
     for key in sorted(sources.services):
-        resolution = select.resolve(sources.services[key], sources, strict=strict_mode)
+        resolution = select.resolve(sources.services[key], sources)
         resolutions.append(resolution)
         diagnostics.extend(resolution.diagnostics)
         if resolution.runtime is None or has_errors(resolution.diagnostics):
@@ -63,25 +77,55 @@ def build(
         diagnostics.extend(problems)
         if not has_errors(problems):
             objects.extend(rendered)
+    objects = emit.order(objects)
     if objects:
         diagnostics.extend(validate.validate_objects(objects, sources.config.kubernetes_version))
-    if strict_mode:
-        diagnostics = promote_warnings(diagnostics)
-    return BuildResult(
-        sources=sources,
-        resolutions=tuple(resolutions),
-        objects=tuple(emit.order(objects)),
-        diagnostics=tuple(sort_diagnostics(diagnostics)),
-    )
+        if options.kubeconform is not None:
+            diagnostics.extend(kubeconform.check_objects(objects, options.kubeconform, sources.config.kubernetes_version))
+    build = Build(options, sources, tuple(resolutions), tuple(objects))
+    diagnostics = _finish(diagnostics, _strict(options, sources))
+    if has_errors(diagnostics) or not options.write:
+        return replace(build, diagnostics=tuple(diagnostics))
+    if options.out is None:
+        return replace(build, stream=emit.stream(objects), diagnostics=tuple(diagnostics))
+    changes, problems = emit.update_tree(options.out, objects, check=options.check)
+    return replace(build, files=changes.planned, changes=changes, diagnostics=tuple(sort_diagnostics(diagnostics + problems)))
+
+
+def build(src: Path, **options) -> Build:
+    """`run` without output: load, resolve, render and validate `src`."""
+    return run(Options(src=Path(src), write=False, **options))
+
+
+def load(src: Path, *, builtin: Optional[bool] = None, strict: Optional[bool] = None, skip: Iterable[Path] = ()):
+    """Sources plus the load-time and runtime-validation diagnostics (`strict` applied when given)."""
+    sources, diagnostics = load_sources(src, builtin=builtin, skip=skip)
+    diagnostics = list(diagnostics) + list(runtime_checks.check_runtimes(sources))
+    if strict is not None:
+        return sources, _finish(diagnostics, strict or sources.config.strict)
+    return sources, diagnostics
 
 
 def resolve_one(src: Path, name: str, namespace: Optional[str], *, builtin: Optional[bool] = None, strict: Optional[bool] = None):
-    """For `explain`: the Resolution of one service (None when no such service) and the load diagnostics."""
-    sources, diagnostics = load(src, builtin=builtin, strict=strict)
+    """For `explain`: the Resolution of one service (None when no such service), the services that
+    matched the name, and the load diagnostics; `--strict` applied to both."""
+    sources, diagnostics = load(src, builtin=builtin)
+    strict_mode = strict if strict is not None else sources.config.strict
     # Services rejected for errors count too: explaining a namesake instead would mislead.
     known = set(sources.services) | {(ns, n) for kind, ns, n in sources.rejected if kind == INFERENCE_SERVICE}
     candidates = sorted(key for key in known if key[1] == name and (namespace is None or key[0] == namespace))
     if len(candidates) != 1 or candidates[0] not in sources.services:
-        return None, candidates, sort_diagnostics(diagnostics)
-    resolution = select.resolve(sources.services[candidates[0]], sources, strict=sources.config.strict)
-    return resolution, candidates, sort_diagnostics(diagnostics)
+        return None, candidates, _finish(diagnostics, strict_mode)
+    resolution = select.resolve(sources.services[candidates[0]], sources)
+    resolution = replace(resolution, diagnostics=tuple(_finish(resolution.diagnostics, strict_mode)))
+    return resolution, candidates, _finish(diagnostics, strict_mode)
+
+
+def _strict(options: Options, sources: Sources) -> bool:
+    return options.strict if options.strict is not None else sources.config.strict
+
+
+def _finish(diagnostics: Iterable[Diagnostic], strict: bool) -> list[Diagnostic]:
+    """The one place `--strict` is applied: warnings become errors; then the report order."""
+    diagnostics = list(diagnostics)
+    return sort_diagnostics(promote_warnings(diagnostics) if strict else diagnostics)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import replace
 from typing import Optional
 
+from omegen.errors import promote_warnings
 from omegen.api import (
     CLUSTER_BASE_MODEL,
     CLUSTER_SERVING_RUNTIME,
@@ -162,3 +165,10 @@ def sources(*objects, strict: bool = False) -> Sources:
 
 
 __all__ = ["CSR", "SR", "entry", "runtime", "model", "service", "sources"]
+
+
+def escalated(resolution, strict: bool):
+    """What the pipeline makes of a resolution's findings: `--strict` turns warnings into errors."""
+    if not strict:
+        return resolution
+    return dataclasses.replace(resolution, diagnostics=tuple(promote_warnings(resolution.diagnostics)))

@@ -77,7 +77,7 @@ def test_internal_error_exits_3_with_one_line(seed_tree, capsys, monkeypatch):
     def boom(*args, **kwargs):
         raise KeyError("oops")
 
-    monkeypatch.setattr(pipeline, "build", boom)
+    monkeypatch.setattr(pipeline, "run", boom)
     code, _, err = run(["build", str(seed_tree)], capsys)
     assert code == 3
     assert err.count("\n") == 1 and err.startswith("omegen: internal error (KeyError: 'oops')")
@@ -123,7 +123,7 @@ def test_ctrl_c_exits_130_with_one_line(seed_tree, capsys, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "build", interrupted)
+    monkeypatch.setattr(pipeline, "run", interrupted)
     code, out, err = run(["build", str(seed_tree)], capsys)
     # Not 1 ("the sources have errors"): the conventional status of a process stopped by SIGINT.
     assert code == 130 and out == ""

@@ -41,7 +41,7 @@ def test_tree_layout_and_header(tmp_path):
     plan = emit.plan_tree(OBJECTS)
     assert sorted(plan.files) == ["kustomization.yaml", "ns/a.yaml", "ns/b.yaml"]
     changes = emit.diff_tree(out, plan)
-    assert changes.write == ("kustomization.yaml", "ns/a.yaml", "ns/b.yaml") and changes.stale
+    assert changes.write == ("kustomization.yaml", "ns/a.yaml", "ns/b.yaml")
     emit.write_tree(out, plan, changes)
     assert (out / "kustomization.yaml").read_text() == emit.HEADER + (
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ns/a.yaml\n- ns/b.yaml\n"

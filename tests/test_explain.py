@@ -6,7 +6,7 @@ import json
 
 from omegen.resolve.explain import explain_json, explain_text
 from omegen.resolve.select import resolve
-from select_factories import SR, entry, model, runtime, service, sources
+from select_factories import escalated, SR, entry, model, runtime, service, sources
 
 
 def llama():
@@ -24,7 +24,7 @@ def catalog():
 
 
 def resolved(svc, *objects, strict=False):
-    return resolve(svc, sources(svc, *objects), strict=strict)
+    return escalated(resolve(svc, sources(svc, *objects)), strict)
 
 
 def test_json_shape_with_a_selection():

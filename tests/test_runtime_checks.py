@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from omegen.errors import Severity
+from omegen.errors import Severity, promote_warnings
 from omegen.resolve.runtime_checks import check_runtimes
 from select_factories import SR, entry, model, runtime, service, sources
 
@@ -81,7 +81,7 @@ def test_priority_clash_is_a_warning_when_no_service_reaches_it():
 
 
 def test_priority_clash_is_an_error_under_strict():
-    [d] = check_runtimes(sources(*clash_pair()), strict=True)
+    [d] = promote_warnings(check_runtimes(sources(*clash_pair())))
     assert d.severity is Severity.ERROR
 
 

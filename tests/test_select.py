@@ -12,12 +12,12 @@ from omegen.api import BASE_MODEL
 from omegen.errors import Severity
 from omegen.resolve.select import resolve
 from omegen.resolve.support import runtime_supports
-from select_factories import CSR, SR, entry, model, runtime, service, sources
+from select_factories import escalated, CSR, SR, entry, model, runtime, service, sources
 
 
 def pick(*objects, svc=None, strict=False):
     svc = svc or service()
-    return resolve(svc, sources(svc, *objects), strict=strict)
+    return escalated(resolve(svc, sources(svc, *objects)), strict)
 
 
 def codes(resolution_or_diags):

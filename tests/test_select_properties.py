@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from omegen.resolve.runtime_checks import check_runtimes
 from omegen.resolve.select import AMBIGUOUS_RULES, DECIDING_RULES, resolve
-from select_factories import CSR, SR, entry, model, runtime, service, sources
+from select_factories import escalated, CSR, SR, entry, model, runtime, service, sources
 
 SETTINGS = settings(max_examples=150, deadline=None)
 
@@ -116,7 +116,7 @@ def test_a_namespaced_candidate_always_beats_a_cluster_one(rts, mdl, svc):
 @SETTINGS
 @given(rts=runtime_sets, mdl=models, svc=services, strict=st.booleans())
 def test_resolution_is_consistent(rts, mdl, svc, strict):
-    r = resolve(svc, sources(svc, mdl, *rts), strict=strict)
+    r = escalated(resolve(svc, sources(svc, mdl, *rts)), strict)
     eligible = [v for v in r.candidates if v.eligible]
     assert [v.rank for v in eligible] == list(range(1, len(eligible) + 1))
     assert all(v.rank is None and v.reasons for v in r.candidates if not v.eligible)

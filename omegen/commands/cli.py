@@ -85,46 +85,15 @@ def cli() -> None:
 def build(src: Path, out: Optional[Path], check: bool, strict, no_builtin, fmt: str, verbose: bool) -> None:
     """Compile SRC (default: the current directory) to Kubernetes YAML."""
     from omegen import pipeline
-    from omegen.emit import tree as emit
 
     if check and out is None:
         raise click.UsageError("--check needs -o/--out: the output tree to compare with")
-    result = pipeline.build(src, builtin=_builtin(no_builtin), strict=strict, skip=[out] if out else [])
-    diagnostics = list(result.diagnostics)
+    result = pipeline.run(pipeline.Options(src=src, out=out, check=check, strict=strict, builtin=_builtin(no_builtin)))
+    _report(result.diagnostics, fmt, verbose)  # once: `--format json` is a single array
     if not result.ok:
-        _report(diagnostics, fmt, verbose)
         sys.exit(EXIT_ERRORS)
     if out is None:
-        _report(diagnostics, fmt, verbose)
-        _out(emit.stream(result.objects))
-        return
-    plan = emit.plan_tree(result.objects)
-    try:
-        changes = emit.diff_tree(out, plan)
-        problems = _output_problems(out, changes, check)
-        if not check and not problems:
-            emit.write_tree(out, plan, changes)
-    except OSError as exc:  # an unreadable, read-only or full OUT is not a bug; write_tree undid its work
-        where = exc.filename or out
-        problems = [error("output-error", f"cannot write {where}: {exc.strerror or exc}; nothing was changed", str(out))]
-    diagnostics.extend(problems)
-    _report(diagnostics, fmt, verbose)  # once: `--format json` is a single array
-    if has_errors(diagnostics):
-        sys.exit(EXIT_ERRORS)
-
-
-def _output_problems(out: Path, changes, check: bool) -> list[Diagnostic]:
-    problems = []
-    for rel in changes.foreign:
-        path = out / rel
-        what = "is a symlink to a missing directory" if path.is_symlink() and not path.exists() else "exists and was not written by omegen"
-        problems.append(error("output-conflict", f"{path} {what}; move it away or choose another -o", str(path)))
-    if check:
-        for rel in changes.write:
-            problems.append(error("stale-output", f"{out / rel} is not up to date; run omegen build -o {out}", str(out / rel)))
-        for rel in changes.remove:
-            problems.append(error("stale-output", f"{out / rel} belongs to no service any more; run omegen build -o {out}", str(out / rel)))
-    return problems
+        _out(result.stream)
 
 
 @cli.command()
@@ -151,7 +120,7 @@ def explain(isvc: str, src: Path, namespace: Optional[str], output: str, strict,
             message = f"no InferenceService named {isvc!r}{where} under {src}"
         _report(list(diagnostics) + [error("service-not-found", message)])
         sys.exit(EXIT_ERRORS)
-    own = list(resolution.diagnostics)  # resolve() already applied --strict / omegen.yaml strict
+    own = list(resolution.diagnostics)  # the pipeline already applied --strict / omegen.yaml strict
     if output == "json":
         payload = explaining.explain_json(resolution)
         _out(json.dumps(payload, indent=2, sort_keys=False) + "\n")
@@ -186,29 +155,11 @@ def validate_command(src: Path, kubeconform: Optional[str], strict, no_builtin, 
             f"--kubeconform takes the kubeconform executable, and {kubeconform!r} is a directory: "
             "write SRC first (omegen validate SRC --kubeconform) or --kubeconform=PATH"
         )
-    result = pipeline.build(src, builtin=_builtin(no_builtin), strict=strict)
-    diagnostics = list(result.diagnostics)
-    if kubeconform is not None and result.objects:
-        diagnostics.extend(_run_kubeconform(kubeconform, result))
-        if result.sources.config.strict:
-            diagnostics = promote_warnings(diagnostics)
-    _report(sort_diagnostics(diagnostics), fmt, verbose)
-    sys.exit(EXIT_ERRORS if has_errors(diagnostics) else EXIT_OK)
-
-
-def _run_kubeconform(executable: str, result) -> list[Diagnostic]:
-    import tempfile
-
-    from omegen.emit import tree as emit
-    from omegen.validate import kubeconform as kc
-
-    objects = list(emit.order(result.objects))
-    with tempfile.TemporaryDirectory(prefix="omegen-schemas-") as schema_dir:
-        kc.export_schemas(Path(schema_dir))
-        # run_kubeconform resolves the executable and reports a missing one itself.
-        return kc.run_kubeconform(
-            emit.stream(objects), executable, result.sources.config.kubernetes_version, Path(schema_dir), objects=objects
-        )
+    result = pipeline.run(
+        pipeline.Options(src=src, write=False, strict=strict, builtin=_builtin(no_builtin), kubeconform=kubeconform)
+    )
+    _report(result.diagnostics, fmt, verbose)
+    sys.exit(EXIT_OK if result.ok else EXIT_ERRORS)
 
 
 @cli.command()
@@ -224,11 +175,9 @@ def runtimes(src: Optional[Path], strict, no_builtin) -> None:
 
     if src is None:  # the catalog alone: never scan the current directory uninvited
         with tempfile.TemporaryDirectory(prefix="omegen-empty-") as empty:
-            sources, diagnostics = pipeline.load(Path(empty), builtin=_builtin(no_builtin), strict=strict)
+            sources, diagnostics = pipeline.load(Path(empty), builtin=_builtin(no_builtin), strict=bool(strict))
     else:
-        sources, diagnostics = pipeline.load(src, builtin=_builtin(no_builtin), strict=strict)
-    if sources.config.strict:
-        diagnostics = promote_warnings(diagnostics)
+        sources, diagnostics = pipeline.load(src, builtin=_builtin(no_builtin), strict=bool(strict))
     _out(catalog.runtime_table(sources))
     _report(diagnostics)
     sys.exit(EXIT_ERRORS if has_errors(diagnostics) else EXIT_OK)

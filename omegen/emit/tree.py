@@ -15,6 +15,7 @@ from typing import Iterable, Optional
 
 from omegen import yamlio
 from omegen.api import GENERATED_HEADER, Rendered
+from omegen.errors import Diagnostic, error
 
 HEADER = GENERATED_HEADER
 
@@ -97,10 +98,37 @@ class Changes:
     write: tuple[str, ...]  # new or different
     remove: tuple[str, ...]  # omegen files whose service is gone
     foreign: tuple[str, ...]  # paths in the way that omegen did not write ("." is OUT itself)
+    planned: tuple[str, ...] = ()  # every file the tree should hold
 
-    @property
-    def stale(self) -> bool:
-        return bool(self.write or self.remove)
+
+def update_tree(out: Path, objects: Iterable[Rendered], *, check: bool) -> tuple[Changes, list[Diagnostic]]:
+    """Bring OUT up to date (or, with `check`, only compare): the changes and what stood in the way.
+    Nothing is written when anything is in the way; a failed write leaves OUT as it was."""
+    plan = plan_tree(objects)
+    changes = Changes((), (), (), tuple(sorted(plan.files)))
+    try:
+        changes = diff_tree(out, plan)
+        problems = _output_problems(out, changes, check)
+        if not check and not problems:
+            write_tree(out, plan, changes)
+    except OSError as exc:  # an unreadable, read-only or full OUT is not a bug; write_tree undid its work
+        where = exc.filename or out
+        problems = [error("output-error", f"cannot write {where}: {exc.strerror or exc}; nothing was changed", str(out))]
+    return changes, problems
+
+
+def _output_problems(out: Path, changes: Changes, check: bool) -> list[Diagnostic]:
+    problems = []
+    for rel in changes.foreign:
+        path = out / rel
+        what = "is a symlink to a missing directory" if path.is_symlink() and not path.exists() else "exists and was not written by omegen"
+        problems.append(error("output-conflict", f"{path} {what}; move it away or choose another -o", str(path)))
+    if check:
+        for rel in changes.write:
+            problems.append(error("stale-output", f"{out / rel} is not up to date; run omegen build -o {out}", str(out / rel)))
+        for rel in changes.remove:
+            problems.append(error("stale-output", f"{out / rel} belongs to no service any more; run omegen build -o {out}", str(out / rel)))
+    return problems
 
 
 def diff_tree(out: Path, plan: Plan) -> Changes:
@@ -119,7 +147,7 @@ def diff_tree(out: Path, plan: Plan) -> Changes:
         elif not path.exists() or path.read_bytes() != text.encode("utf-8"):
             write.append(rel)
     remove = [rel for rel in _layout_files(out) if rel not in plan.files and _is_ours(out / rel)]
-    return Changes(tuple(write), tuple(remove), tuple(sorted(foreign)))
+    return Changes(tuple(write), tuple(remove), tuple(sorted(foreign)), tuple(sorted(plan.files)))
 
 
 def _not_a_directory(path: Path) -> bool:

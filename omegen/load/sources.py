@@ -27,20 +27,17 @@ def load_sources(
     root: Path,
     *,
     builtin: Optional[bool] = None,
-    strict: Optional[bool] = None,
     skip: Iterable[Path] = (),
 ) -> tuple[Sources, list[Diagnostic]]:
     """Load the source tree at `root` (plus the built-in catalog unless disabled).
 
-    `builtin`/`strict` override `omegen.yaml`; `skip` lists directories (e.g. the output) to ignore.
+    `builtin` overrides `omegen.yaml`; `skip` lists directories (e.g. the output) to ignore.
     """
     root = Path(root)
     config, diagnostics = load_config(root)
     overrides = {}
     if builtin is not None:
         overrides["builtin_runtimes"] = builtin
-    if strict is not None:
-        overrides["strict"] = strict
     if overrides:
         config = Config(**{**config.__dict__, **overrides})
 

@@ -97,7 +97,7 @@ def _contested(sources: Sources) -> dict[frozenset, InferenceService]:
     return contested
 
 
-def check_runtimes(sources: Sources, strict: bool = False) -> list[Diagnostic]:
+def check_runtimes(sources: Sources) -> list[Diagnostic]:
     """The seed's priority constraints, each reported at the offending field."""
     diagnostics: list[Diagnostic] = []
     runtimes = sorted(sources.runtimes.values(), key=candidate_order)
@@ -134,7 +134,7 @@ def check_runtimes(sources: Sources, strict: bool = False) -> list[Diagnostic]:
                         )
                     )
                     break
-    diagnostics += _priority_clashes(sources, runtimes, strict)
+    diagnostics += _priority_clashes(sources, runtimes)
     return diagnostics
 
 
@@ -142,7 +142,7 @@ def _show(priority: Optional[int]) -> str:
     return "unset" if priority is None else str(priority)
 
 
-def _priority_clashes(sources: Sources, runtimes: list[Runtime], strict: bool) -> list[Diagnostic]:
+def _priority_clashes(sources: Sources, runtimes: list[Runtime]) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
     contested: Optional[dict] = None
     enabled = [rt for rt in runtimes if not rt.disabled and any(e.auto_select and e.priority is not None for e in rt.formats)]
@@ -173,6 +173,6 @@ def _priority_clashes(sources: Sources, runtimes: list[Runtime], strict: bool) -
                 if service is not None:
                     message += f"; InferenceService {service.namespace}/{service.name} cannot choose between them"
                 message += "; give one a different priority"
-                severity = error if strict or service is not None else warning
+                severity = error if service is not None else warning
                 diagnostics.append(diag_at(severity, "priority-clash", message, here.where(f"{he.path}.priority")))
     return diagnostics

@@ -224,7 +224,7 @@ def _eligible_reasons(c: _Candidate, model: Model, protocol: Optional[str]) -> t
     return tuple(reasons)
 
 
-def resolve(service: InferenceService, sources: Sources, strict: bool = False) -> Resolution:
+def resolve(service: InferenceService, sources: Sources) -> Resolution:
     """Resolve the runtime for one InferenceService (design.md section 3)."""
     model = sources.model_for(service)
     diagnostics = _model_diagnostics(service, sources, model)
@@ -237,7 +237,7 @@ def resolve(service: InferenceService, sources: Sources, strict: bool = False) -
         diag = _incomplete(model, "has no model format name, which runtime selection needs", "spec.modelFormat.name",
                            service.where("spec.model.name"))
         return Resolution(service, model, None, (), None, (diag,))
-    return _resolve_auto(service, sources, model, strict)
+    return _resolve_auto(service, sources, model)
 
 
 def _resolve_explicit(
@@ -334,7 +334,7 @@ def tied_at_top(service: InferenceService, sources: Sources, model: Model) -> tu
     return tuple(c.runtime for c in _rank(candidates).top_group)
 
 
-def _resolve_auto(service: InferenceService, sources: Sources, model: Model, strict: bool) -> Resolution:
+def _resolve_auto(service: InferenceService, sources: Sources, model: Model) -> Resolution:
     candidates, failures = _auto_candidates(service, sources, model)
     ranking = _rank(candidates)
     verdicts = [
@@ -367,5 +367,5 @@ def _resolve_auto(service: InferenceService, sources: Sources, model: Model, str
             f"priority and size fit; {winner.runtime.name} was picked by {rule}; give one a higher priority or "
             f"name the runtime in spec.runtime.name"
         )
-        diagnostics.append(diag_at(error if strict else warning, "ambiguous-runtime", message, where))
+        diagnostics.append(diag_at(warning, "ambiguous-runtime", message, where))
     return Resolution(service, model, winner.runtime, tuple(verdicts), ranking.decided_by, tuple(diagnostics))

@@ -14,9 +14,11 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Optional
 
+from omegen import yamlio
 from omegen.api import Rendered
 from omegen.errors import Diagnostic, error
 from omegen.validate.wording import format_path, object_diagnostic
@@ -112,6 +114,14 @@ def run_kubeconform(
     except OSError as exc:
         return [error(CODE, f"cannot run kubeconform {resolved!r}: {exc.strerror or exc}")]
     return parse_output(proc.stdout, proc.returncode, proc.stderr, objects or [])
+
+
+def check_objects(objects: list[Rendered], executable: str, kubernetes_version: str) -> list[Diagnostic]:
+    """kubeconform over the rendered objects, with omegen's own schemas (LWS) exported beside its defaults."""
+    with tempfile.TemporaryDirectory(prefix="omegen-schemas-") as schema_dir:
+        export_schemas(Path(schema_dir))
+        stream = yamlio.dump_all([r.obj for r in objects])
+        return run_kubeconform(stream, executable, kubernetes_version, Path(schema_dir), objects=objects)
 
 
 def parse_output(stdout: str, returncode: int, stderr: str = "", objects: Optional[list[Rendered]] = None) -> list[Diagnostic]:
