@@ -1,5 +1,5 @@
 """`python -m omegen`: the same as the `omegen` command."""
 
-from omegen.commands.cli import main
+from omegen.commands.main import main
 
 main()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from omegen import pipeline
-from omegen.commands import cli
+from omegen.commands import main as cli
 from omegen.errors import Severity
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from omegen.commands import cli
+from omegen.commands import main as cli
 from seed_example import SEED_RUNTIME, SEED_SERVICE
 from test_load import MODEL
 
@@ -87,7 +87,7 @@ def test_output_is_identical_across_hash_seeds(seed_tree):
     outputs = set()
     for seed in ("0", "1", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        done = subprocess.run([sys.executable, "-m", "omegen.commands.cli", "build", str(seed_tree)], env=env, capture_output=True, text=True, check=True)
+        done = subprocess.run([sys.executable, "-m", "omegen.commands.main", "build", str(seed_tree)], env=env, capture_output=True, text=True, check=True)
         outputs.add(done.stdout)
     assert len(outputs) == 1
 
@@ -133,7 +133,7 @@ def test_ctrl_c_exits_130_with_one_line(seed_tree, capsys, monkeypatch):
 def test_a_closed_stdout_is_not_an_error(seed_tree):
     # `omegen build | head -1`: the reader went away; no traceback, no "Exception ignored", exit 0.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "omegen.commands.cli", "build", str(seed_tree)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-m", "omegen.commands.main", "build", str(seed_tree)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     proc.stdout.close()
     err = proc.stderr.read()
@@ -146,7 +146,7 @@ def test_stdout_is_utf8_whatever_the_locale(seed_tree):
     outputs = set()
     for encoding in ("utf-8", "ascii", "latin-1"):
         env = {**os.environ, "PYTHONIOENCODING": encoding}
-        done = subprocess.run([sys.executable, "-m", "omegen.commands.cli", "build", str(seed_tree)], env=env, capture_output=True)
+        done = subprocess.run([sys.executable, "-m", "omegen.commands.main", "build", str(seed_tree)], env=env, capture_output=True)
         assert (done.returncode, done.stderr) == (0, b""), done.stderr
         outputs.add(done.stdout)
     (output,) = outputs

@@ -52,7 +52,7 @@ def test_installed_wheel_works_from_another_directory(wheel, tmp_path):
         capture_output=True,
     )
     done = subprocess.run(
-        [sys.executable, "-c", "import omegen.commands.cli, sys; print(omegen.commands.cli.__file__, file=sys.stderr); omegen.commands.cli.main(['runtimes'])"],
+        [sys.executable, "-c", "import omegen.commands.main, sys; print(omegen.commands.main.__file__, file=sys.stderr); omegen.commands.main.main(['runtimes'])"],
         cwd="/",
         env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
         capture_output=True,
@@ -70,7 +70,7 @@ def test_installed_wheel_works_from_another_directory(wheel, tmp_path):
     src.mkdir()
     (src / "svc.yaml").write_text(SERVICE)
     done = subprocess.run(
-        [sys.executable, "-c", "import omegen.commands.cli; omegen.commands.cli.main(['build', 'src'])"],
+        [sys.executable, "-c", "import omegen.commands.main; omegen.commands.main.main(['build', 'src'])"],
         cwd=tmp_path,
         env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
         capture_output=True,

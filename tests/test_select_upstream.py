@@ -108,7 +108,7 @@ def test_explain_renders_every_sample(resolutions):
 
 
 def test_omegen_explain_command_on_an_upstream_sample(tmp_path, capsys):
-    from omegen.commands import cli
+    from omegen.commands import main as cli
 
     root = tmp_path / "ome"
     for sub in ("runtimes", "models", "samples/isvc/meta"):

@@ -1,0 +1,33 @@
+"""`omegen build`: SRC to one YAML stream on stdout, or to an output tree (-o), or --check it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from omegen.commands import shared
+
+
+@click.command()
+@shared.src_argument
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), help="Write an output tree here instead of stdout.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 when OUT is not up to date.")
+@shared.strict_option
+@shared.builtin_option
+@shared.format_option
+@shared.verbose_option
+def build(src: Path, out: Optional[Path], check: bool, strict, no_builtin, fmt: str, verbose: bool) -> None:
+    """Compile SRC (default: the current directory) to Kubernetes YAML."""
+    from omegen import pipeline  # deferred: `omegen --help` need not load every stage
+
+    if check and out is None:
+        raise click.UsageError("--check needs -o/--out: the output tree to compare with")
+    result = pipeline.run(pipeline.Options(src=src, out=out, check=check, strict=strict, builtin=shared.builtin(no_builtin)))
+    shared.report(result.diagnostics, fmt, verbose)  # once: `--format json` is a single array
+    if not result.ok:
+        sys.exit(shared.EXIT_ERRORS)
+    if out is None:
+        shared.out(result.stream)

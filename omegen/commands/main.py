@@ -1,0 +1,65 @@
+"""The `omegen` command: the click group, and `main()`, which maps every outcome onto an exit code.
+
+Exit codes: 0 success (warnings allowed), 1 the sources have errors (or OUT cannot be written), 2 usage
+error, 3 internal error; 130 after Ctrl-C. Each command lives in its own module beside this one and
+only parses its options, calls the pipeline and prints; `shared` holds what they have in common.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional
+
+import click
+
+from omegen import __version__
+from omegen.commands import build, explain, runtimes, schemas, validate
+from omegen.commands.shared import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, StdoutClosed
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="omegen")
+def cli() -> None:
+    """Compile OME model-serving sources into plain, fully resolved Kubernetes YAML."""
+
+
+for command in (build.build, explain.explain, validate.validate, runtimes.runtimes, schemas.schemas):
+    cli.add_command(command)
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Entry point: maps every outcome onto the documented exit codes; no traceback reaches a user."""
+    try:
+        cli.main(args=argv, prog_name="omegen", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        # click turns Ctrl-C into Abort; either way it is not "the sources have errors" (1).
+        sys.stderr.write("omegen: interrupted\n")
+        sys.exit(EXIT_INTERRUPTED)
+    except StdoutClosed:
+        # Nothing more can be said on stdout; point it at /dev/null so the final flush is quiet too.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):  # stdout is not a real file (embedded use)
+            pass
+        sys.exit(EXIT_OK)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        sys.stderr.write(
+            f"omegen: internal error ({type(exc).__name__}: {exc}); this is a bug in omegen, please report it with the command you ran\n"
+        )
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_OK)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""`omegen runtimes`: the runtime table (built-in, plus SRC's when given)."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from omegen.commands import shared
+from omegen.errors import has_errors
+
+
+@click.command()
+@click.argument("src", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@shared.strict_option
+@shared.builtin_option
+def runtimes(src: Optional[Path], strict, no_builtin) -> None:
+    """List every runtime (built-in, plus SRC's when given) as a table."""
+    from omegen import pipeline  # deferred: `omegen --help` need not load every stage
+    from omegen.commands import catalog
+
+    if src is None:  # the catalog alone: never scan the current directory uninvited
+        with tempfile.TemporaryDirectory(prefix="omegen-empty-") as empty:
+            sources, diagnostics = pipeline.load(Path(empty), builtin=shared.builtin(no_builtin), strict=bool(strict))
+    else:
+        sources, diagnostics = pipeline.load(src, builtin=shared.builtin(no_builtin), strict=bool(strict))
+    shared.out(catalog.runtime_table(sources))
+    shared.report(diagnostics)
+    sys.exit(shared.EXIT_ERRORS if has_errors(diagnostics) else shared.EXIT_OK)

@@ -1,0 +1,63 @@
+"""What every command shares: stdout that is UTF-8 whatever the locale, the diagnostics report on
+stderr, the exit codes, and the click options several commands take."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from omegen.errors import Severity, format_diagnostics
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a process stopped by Ctrl-C
+
+src_argument = click.argument(
+    "src", required=False, default=".", type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+builtin_option = click.option(
+    "--no-builtin-runtimes", "no_builtin", is_flag=True, default=None, help="Do not load the built-in runtime and model catalog."
+)
+strict_option = click.option("--strict", is_flag=True, default=None, help="Treat warnings and ambiguous selections as errors.")
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True, help="Diagnostics format (stderr)."
+)
+verbose_option = click.option(
+    "-v", "--verbose", is_flag=True, help="Also report info diagnostics (ignored documents, replaced built-ins)."
+)
+
+
+class StdoutClosed(Exception):
+    """The reader of stdout went away (`omegen build | head -1`). Deliberately not an OSError:
+    click would turn that into exit 1, "the sources have errors"."""
+
+
+def out(text: str) -> None:
+    """Everything for stdout goes through here: UTF-8 whatever the locale says, so the bytes are the
+    same on every machine (and a non-ASCII value never crashes an ASCII terminal)."""
+    try:
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:
+            sys.stdout.write(text)
+        else:
+            sys.stdout.flush()
+            buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise StdoutClosed from None
+
+
+def builtin(no_builtin: Optional[bool]) -> Optional[bool]:
+    """`--no-builtin-runtimes` given: no catalog; absent: as omegen.yaml says."""
+    return False if no_builtin else None
+
+
+def report(diagnostics, fmt: str = "text", verbose: bool = False) -> None:
+    """Errors and warnings to stderr; infos too with --verbose, and always in JSON (for tools)."""
+    if not verbose and fmt != "json":
+        diagnostics = [d for d in diagnostics if d.severity is not Severity.INFO]
+    text = format_diagnostics(diagnostics, fmt)
+    if text:
+        sys.stderr.write(text)
