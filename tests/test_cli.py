@@ -83,6 +83,41 @@ def test_internal_error_exits_3_with_one_line(seed_tree, capsys, monkeypatch):
     assert err.count("\n") == 1 and err.startswith("omegen: internal error (KeyError: 'oops')")
 
 
+def test_internal_error_says_how_to_get_the_traceback(seed_tree, capsys, monkeypatch):
+    from omegen import pipeline
+
+    def boom(*args, **kwargs):
+        raise KeyError("oops")
+
+    monkeypatch.setattr(pipeline, "run", boom)
+    code, _, err = run(["build", str(seed_tree)], capsys)
+    assert code == 3 and "Traceback" not in err
+    assert "rerun with `omegen --debug ...` and report it" in err
+
+
+def test_debug_prints_the_traceback_of_an_internal_error_and_writes_no_file(seed_tree, tmp_path, capsys, monkeypatch):
+    from omegen import pipeline
+
+    def boom(*args, **kwargs):
+        raise KeyError("oops")
+
+    monkeypatch.setattr(pipeline, "run", boom)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    code, out, err = run(["--debug", "build", str(seed_tree), "-o", str(tmp_path / "out")], capsys)
+    assert (code, out) == (3, "")
+    lines = err.splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert "in boom" in err and lines[-2] == "KeyError: 'oops'"  # the frame that raised, then the exception
+    assert lines[-1].startswith("omegen: internal error (KeyError: 'oops'); this is a bug in omegen: please report it")
+    assert list(cwd.iterdir()) == [] and not (tmp_path / "out").exists()  # no crash file, no half-written OUT
+
+
+def test_debug_changes_nothing_when_nothing_goes_wrong(seed_tree, capsys):
+    assert run(["--debug", "build", str(seed_tree)], capsys) == run(["build", str(seed_tree)], capsys)
+
+
 def test_output_is_identical_across_hash_seeds(seed_tree):
     outputs = set()
     for seed in ("0", "1", "12345"):

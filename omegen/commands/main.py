@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
+from dataclasses import dataclass
 from typing import Optional
 
 import click
@@ -18,10 +20,20 @@ from omegen.commands import build, explain, runtimes, schemas, validate
 from omegen.commands.shared import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, StdoutClosed
 
 
+@dataclass
+class _Run:
+    """What main() must know about the command line after a command failed."""
+
+    debug: bool = False
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="omegen")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="On an internal error (exit 3), print its traceback to report.")
+@click.pass_obj
+def cli(run: _Run, debug: bool) -> None:
     """Compile OME model-serving sources into plain, fully resolved Kubernetes YAML."""
+    run.debug = debug
 
 
 for command in (build.build, explain.explain, validate.validate, runtimes.runtimes, schemas.schemas):
@@ -29,9 +41,10 @@ for command in (build.build, explain.explain, validate.validate, runtimes.runtim
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    """Entry point: maps every outcome onto the documented exit codes; no traceback reaches a user."""
+    """Entry point: maps every outcome onto the documented exit codes; a traceback only with --debug."""
+    run = _Run()
     try:
-        cli.main(args=argv, prog_name="omegen", standalone_mode=False)
+        cli.main(args=argv, prog_name="omegen", standalone_mode=False, obj=run)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.UsageError as exc:
@@ -54,9 +67,13 @@ def main(argv: Optional[list[str]] = None) -> None:
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence
-        sys.stderr.write(
-            f"omegen: internal error ({type(exc).__name__}: {exc}); this is a bug in omegen, please report it with the command you ran\n"
-        )
+        # Only stderr: a bug report is the user's to send, and omegen writes nothing outside OUT.
+        if run.debug:
+            traceback.print_exception(exc, file=sys.stderr)
+            advice = "please report it with this traceback and the command you ran"
+        else:
+            advice = "rerun with `omegen --debug ...` and report it with the traceback and the command you ran"
+        sys.stderr.write(f"omegen: internal error ({type(exc).__name__}: {exc}); this is a bug in omegen: {advice}\n")
         sys.exit(EXIT_INTERNAL)
     sys.exit(EXIT_OK)
 
