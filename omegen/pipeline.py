@@ -20,7 +20,7 @@ from typing import Iterable, Optional
 
 from omegen.api import INFERENCE_SERVICE, Rendered, Resolution, Sources
 from omegen.emit import tree as emit
-from omegen.errors import Diagnostic, has_errors, promote_warnings, sort_diagnostics
+from omegen.errors import Diagnostic, error, has_errors, promote_warnings, sort_diagnostics
 from omegen.load.sources import load_sources
 from omegen.render import service as render
 from omegen.resolve import runtime_checks, select
@@ -40,6 +40,8 @@ class Options:
     builtin: Optional[bool] = None
     kubeconform: Optional[str] = None  # the kubeconform executable to run over the output, if any
     skip: tuple[Path, ...] = ()  # directories never read as sources (the output tree is added)
+    allow_empty: bool = False  # a tree with no InferenceService is meant (a person's flag; plugins never set it)
+    prune: bool = False  # with `out`: removing more than half of OUT's services is meant
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ def run(options: Options) -> Build:
     """Every stage in order; the output (stream or tree) only when every stage before it succeeded."""
     skip = options.skip + ((options.out,) if options.out is not None else ())
     sources, diagnostics = load(options.src, builtin=options.builtin, skip=skip)
+    if options.write and not options.allow_empty:  # validating a catalog without services is meant
+        diagnostics.extend(_nothing_to_build(options.src, sources))
     resolutions, objects = [], []
     for key in sorted(sources.services):
         resolution = select.resolve(sources.services[key], sources)
@@ -88,7 +92,7 @@ def run(options: Options) -> Build:
         return replace(build, diagnostics=tuple(diagnostics))
     if options.out is None:
         return replace(build, stream=emit.stream(objects), diagnostics=tuple(diagnostics))
-    changes, problems = emit.update_tree(options.out, objects, check=options.check)
+    changes, problems = emit.update_tree(options.out, objects, check=options.check, prune=options.prune)
     return replace(build, files=changes.planned, changes=changes, diagnostics=tuple(sort_diagnostics(diagnostics + problems)))
 
 
@@ -119,6 +123,19 @@ def resolve_one(src: Path, name: str, namespace: Optional[str], *, builtin: Opti
     resolution = select.resolve(sources.services[candidates[0]], sources)
     resolution = replace(resolution, diagnostics=tuple(_finish(resolution.diagnostics, strict_mode)))
     return resolution, candidates, _finish(diagnostics, strict_mode)
+
+
+def _nothing_to_build(src: Path, sources: Sources) -> list[Diagnostic]:
+    """An empty build is an error: its output, applied with pruning on, deletes every workload."""
+    if sources.services or any(kind == INFERENCE_SERVICE for kind, _, _ in sources.rejected):
+        return []  # a rejected service has its own error
+    return [
+        error(
+            "no-services",
+            f"no InferenceService found under {src}: the output would be empty, and applied with pruning "
+            "it deletes every workload; check SRC, or pass --allow-empty if an empty output is meant",
+        )
+    ]
 
 
 def _strict(options: Options, sources: Sources) -> bool:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# ../shared beside the checkout; OMEGEN_SHARED points a worktree elsewhere at it.
+SHARED = Path(os.environ.get("OMEGEN_SHARED", REPO.parent / "shared"))
 UPSTREAM_OME = SHARED / "upstream" / "ome" / "config"
 
 

@@ -23,7 +23,7 @@ from omegen.render.service import render_service
 from omegen.render.templatevars import TemplateVarError, substitute_text
 from omegen.render.workloads import lws_name, render_template
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+from conftest import SHARED
 UPSTREAM = SHARED / "upstream" / "ome" / "config"
 LWS_SCHEMA = SHARED / "upstream" / "lws" / "jsonschema-strict" / "leaderworkerset.x-k8s.io" / "leaderworkerset_v1.json"
 

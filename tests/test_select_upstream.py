@@ -17,7 +17,7 @@ from omegen.errors import Severity
 from omegen.resolve.runtime_checks import check_runtimes
 from omegen.resolve.select import DECIDING_RULES, resolve
 
-UPSTREAM = Path(__file__).resolve().parents[2] / "shared" / "upstream" / "ome" / "config"
+from conftest import UPSTREAM_OME as UPSTREAM
 
 pytestmark = pytest.mark.skipif(not (UPSTREAM / "samples" / "isvc").is_dir(), reason="../shared/upstream is absent")
 

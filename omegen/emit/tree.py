@@ -101,14 +101,17 @@ class Changes:
     planned: tuple[str, ...] = ()  # every file the tree should hold
 
 
-def update_tree(out: Path, objects: Iterable[Rendered], *, check: bool) -> tuple[Changes, list[Diagnostic]]:
+def update_tree(out: Path, objects: Iterable[Rendered], *, check: bool, prune: bool = False) -> tuple[Changes, list[Diagnostic]]:
     """Bring OUT up to date (or, with `check`, only compare): the changes and what stood in the way.
-    Nothing is written when anything is in the way; a failed write leaves OUT as it was."""
+    Nothing is written when anything is in the way; a failed write leaves OUT as it was. Removing
+    more than half of OUT's services is in the way too, unless `prune` says it is meant."""
     plan = plan_tree(objects)
     changes = Changes((), (), (), tuple(sorted(plan.files)))
     try:
         changes = diff_tree(out, plan)
         problems = _output_problems(out, changes, check)
+        if not check and not prune:
+            problems += _mass_removal(out, changes)
         if not check and not problems:
             write_tree(out, plan, changes)
     except OSError as exc:  # an unreadable, read-only or full OUT is not a bug; write_tree undid its work
@@ -129,6 +132,28 @@ def _output_problems(out: Path, changes: Changes, check: bool) -> list[Diagnosti
         for rel in changes.remove:
             problems.append(error("stale-output", f"{out / rel} belongs to no service any more; run omegen build -o {out}", str(out / rel)))
     return problems
+
+
+# A build may remove at most this share of the services already in OUT without --prune: a rename or
+# two is routine, losing most of a tree is a wrong SRC, a bad merge or a broken filter.
+PRUNE_THRESHOLD = 0.5
+
+
+def _mass_removal(out: Path, changes: Changes) -> list[Diagnostic]:
+    present = [rel for rel in _layout_files(out) if _is_ours(out / rel)]
+    removed = changes.remove
+    if not removed or len(removed) <= PRUNE_THRESHOLD * len(present):
+        return []
+    services = [rel.removesuffix(".yaml") for rel in removed]
+    shown = ", ".join(services[:3]) + (f" and {len(services) - 3} more" if len(services) > 3 else "")
+    return [
+        error(
+            "prune-needed",
+            f"this build would remove {len(removed)} of the {len(present)} services in {out} ({shown}), more than half; "
+            "nothing was written. If that is meant, run it again with --prune",
+            str(out),
+        )
+    ]
 
 
 def diff_tree(out: Path, plan: Plan) -> Changes:
