@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 API_VERSION = "ome.io/v1beta1"
 
@@ -209,12 +209,34 @@ class InferenceService(_Located):
 
 @dataclass(frozen=True)
 class Config:
-    """`omegen.yaml` merged with command-line flags."""
+    """The build settings of `omegen.yaml` (`omegen.load.config.SETTINGS` maps its keys to these
+    fields) merged with command-line flags. A new setting: a property in schemas/omegen/Omegen.json,
+    a field here, a row in SETTINGS."""
 
     kubernetes_version: str = "1.33"
-    namespace: str = "default"
+    default_namespace: str = "default"  # `defaultNamespace` (the plain form's `namespace`)
     builtin_runtimes: bool = True
     strict: bool = False
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One `omegen.yaml` as written (checked against its schema): the overlay stage reads its
+    transforms (`namePrefix`, `patches`, ...) and positions from `doc` (a yamlio.Document).
+
+    `file` is its path relative to the directory being built (`../../base/omegen.yaml`), as every
+    diagnostic names it; `directory` is where its relative paths start."""
+
+    file: str
+    directory: Any  # pathlib.Path
+    doc: Any = field(compare=False, repr=False)
+
+    @property
+    def data(self) -> dict:
+        return self.doc.data if isinstance(self.doc.data, dict) else {}
+
+    def mark(self, path: tuple) -> tuple[int, int]:
+        return self.doc.mark(path)
 
 
 @dataclass(frozen=True)

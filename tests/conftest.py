@@ -14,6 +14,15 @@ SHARED = Path(os.environ.get("OMEGEN_SHARED", REPO.parent / "shared"))
 UPSTREAM_OME = SHARED / "upstream" / "ome" / "config"
 
 
+def omegen_yaml(body: str = "", name: str = "test") -> str:
+    """An omegen.yaml in the KRM form with `body` (top-level YAML) after the header."""
+    header = (
+        "apiVersion: omegen.io/v1alpha1\nkind: Omegen\n"
+        f"metadata:\n  name: {name}\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n"
+    )
+    return header + textwrap.dedent(body).lstrip("\n")
+
+
 def write_tree(root: Path, files: dict) -> Path:
     """Create `files` (relative path → text, dedented) under `root`; returns root."""
     for rel, text in files.items():

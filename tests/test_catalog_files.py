@@ -414,12 +414,18 @@ def quickstart() -> dict:
         for doc in _documents(path):
             assert doc["apiVersion"] == API_VERSION, path
             if doc["kind"] == "InferenceService":
-                services[(doc["metadata"].get("namespace") or config["namespace"], doc["metadata"]["name"])] = doc
+                services[(doc["metadata"].get("namespace") or config["defaultNamespace"], doc["metadata"]["name"])] = doc
     return {"config": config, "InferenceService": services}
 
 
 def test_quickstart_config():
-    assert quickstart()["config"] == {"kubernetesVersion": "1.33", "namespace": "team-a"}
+    assert quickstart()["config"] == {
+        "apiVersion": "omegen.io/v1alpha1",
+        "kind": "Omegen",
+        "metadata": {"name": "quickstart", "annotations": {"config.kubernetes.io/local-config": "true"}},
+        "kubernetesVersion": "1.33",
+        "defaultNamespace": "team-a",
+    }
 
 
 def test_quickstart_shows_both_dialects_and_a_multi_node_service():

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from conftest import omegen_yaml
 from omegen.commands import main as cli
 from seed_example import SEED_RUNTIME, SEED_SERVICE
 from test_load import MODEL
@@ -23,7 +24,7 @@ def run(argv, capsys):
 
 @pytest.fixture
 def seed_tree(tree):
-    return tree({"runtimes/rt.yaml": SEED_RUNTIME, "services/isvc.yaml": SEED_SERVICE, "models/m.yaml": MODEL, "omegen.yaml": "builtinRuntimes: false\n"})
+    return tree({"runtimes/rt.yaml": SEED_RUNTIME, "services/isvc.yaml": SEED_SERVICE, "models/m.yaml": MODEL, "omegen.yaml": omegen_yaml("builtinRuntimes: false\n")})
 
 
 def test_build_prints_one_stream(seed_tree, capsys):

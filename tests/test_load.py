@@ -318,26 +318,6 @@ def test_discovery_skips_hidden_overlays_output_and_symlinks_out(tree, tmp_path)
     assert sorted(sources.models) == [("ClusterBaseModel", None, "llama-3-1-70b")]
 
 
-def test_namespace_defaults_from_config(tree):
-    root = tree({"omegen.yaml": "namespace: team-a\n", "isvc.yaml": OME_SERVICE})
-    sources, diagnostics = load(root)
-    assert texts(diagnostics) == []
-    assert list(sources.services) == [("team-a", "chat")]
-
-
-@pytest.mark.parametrize(
-    "config, expected",
-    [
-        ("namespce: a\n", "omegen.yaml:1:1: error[unknown-field]: unknown key 'namespce' in omegen.yaml (known keys: builtinRuntimes, kubernetesVersion, namespace, strict)"),
-        ("strict: yes please\n", "omegen.yaml:1:1: error[invalid-field]: strict: expected true or false, got 'yes please'"),
-        ("kubernetesVersion: 1.30\n", 'omegen.yaml:1:1: error[invalid-field]: kubernetesVersion: quote the version, e.g. "1.30" (unquoted 1.3 is a number)'),
-    ],
-)
-def test_config_errors(tree, config, expected):
-    _, diagnostics = load(tree({"omegen.yaml": config}))
-    assert texts(diagnostics) == [expected]
-
-
 def test_result_does_not_depend_on_file_order(tree, tmp_path):
     files = {"a.yaml": SEED_RUNTIME, "b.yaml": SEED_SERVICE, "c.yaml": MODEL, "d.yaml": OME_RUNTIME, "e.yaml": OME_SERVICE}
     first, _ = load(tree(files))
@@ -502,20 +482,6 @@ def test_label_keys_are_strings_as_kubernetes_reads_them(tree):
 def test_a_name_of_the_wrong_type_is_reported_once(tree):
     _, diagnostics = load(tree({"x.yaml": "apiVersion: ome.io/v1beta1\nkind: InferenceService\nmetadata: {name: 123}\nspec: {}\n"}))
     assert texts(diagnostics) == ["x.yaml:3:12: error[invalid-field]: metadata.name: expected string, got integer 123"]
-
-
-@pytest.mark.parametrize(
-    "config, expected",
-    [
-        ("namespace: Team_A\n", 'omegen.yaml:1:1: error[invalid-field]: namespace: "Team_A" is not valid: namespaces must be DNS-1123 labels (lowercase letters, digits and \'-\', starting and ending with a letter or digit)'),
-        ('namespace: ""\n', "omegen.yaml:1:1: error[invalid-field]: namespace: must not be empty"),
-        ('kubernetesVersion: "1.99"\n', "omegen.yaml:1:1: error[invalid-field]: kubernetesVersion: Kubernetes version 1.99 is not supported: schemas are bundled for "),
-        ("strict: true\n---\nnamespce: a\n", "omegen.yaml:3:1: error[invalid-config]: omegen.yaml must be a single YAML document"),
-    ],
-)
-def test_config_values_are_checked_where_they_are_written(tree, config, expected):
-    _, diagnostics = load(tree({"omegen.yaml": config}))
-    assert [text[: len(expected)] for text in texts(diagnostics)] == [expected]
 
 
 def test_bom_and_crlf_files_load_like_any_other(tree):

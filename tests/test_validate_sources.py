@@ -3,6 +3,7 @@ the output object, the field, and the source lines it came from."""
 
 from __future__ import annotations
 
+from conftest import omegen_yaml
 from omegen import pipeline
 from seed_example import SEED_MODEL as MODEL
 from seed_example import SEED_RUNTIME as RUNTIME
@@ -10,7 +11,7 @@ from seed_example import SEED_SERVICE as SERVICE
 
 
 def build(tree, runtime=RUNTIME, service=SERVICE):
-    root = tree({"runtime.yaml": runtime, "isvc.yaml": service, "model.yaml": MODEL, "omegen.yaml": "builtinRuntimes: false\n"})
+    root = tree({"runtime.yaml": runtime, "isvc.yaml": service, "model.yaml": MODEL, "omegen.yaml": omegen_yaml("builtinRuntimes: false\n")})
     result = pipeline.build(root)
     return [d.as_text() for d in result.diagnostics], result
 

@@ -56,7 +56,16 @@ def _validator(kind: str) -> jsonschema.protocols.Validator:
 
 def check_document(kind: str, doc: Document, file: str) -> list[Diagnostic]:
     """Every schema violation in `doc` as a positioned diagnostic, one per field, sorted."""
-    validator = _validator(kind)
+    return check_with(_validator(kind), doc, file)
+
+
+def validator_for(schema: dict) -> jsonschema.protocols.Validator:
+    """A validator with omegen's type rules (an integer is an int) for another input schema."""
+    return _Validator(schema)
+
+
+def check_with(validator: jsonschema.protocols.Validator, doc: Document, file: str) -> list[Diagnostic]:
+    """`check_document` with a validator of the caller's (omegen.yaml's schema, say)."""
     try:
         instance = _as_json(doc.data)
         errors = list(validator.iter_errors(instance))

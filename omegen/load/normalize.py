@@ -65,7 +65,7 @@ def normalize(found: SourceDocument, config: Config):
 
 def _metadata(found: SourceDocument, config: Config) -> tuple[str, Optional[str], dict, dict, Optional[str]]:
     metadata = found.doc.data["metadata"]
-    namespace = None if found.kind in CLUSTER_SCOPED else (metadata.get("namespace") or config.namespace)
+    namespace = None if found.kind in CLUSTER_SCOPED else (metadata.get("namespace") or config.default_namespace)
     created = metadata.get("creationTimestamp")
     if isinstance(created, datetime):
         created = created.astimezone(timezone.utc).isoformat() if created.tzinfo else created.isoformat()

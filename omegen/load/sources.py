@@ -8,12 +8,13 @@ built-in one replaces it (an info diagnostic says so), which is how a team custo
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Optional
 
 from omegen.load import inputschema
 from omegen.api import CLUSTER_SCOPED, INFERENCE_SERVICE, Config, InferenceService, Model, Runtime, Sources
-from omegen.load.config import CONFIG_FILE, load_config
+from omegen.load.config import CONFIG_FILE, SOURCE_KEYS, TRANSFORMS, read_config
 from omegen.load.discover import SourceDocument, discover, read_documents
 from omegen.errors import Diagnostic, error, has_errors, info
 from omegen.kube.names import DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN, name_problem
@@ -34,12 +35,15 @@ def load_sources(
     `builtin` overrides `omegen.yaml`; `skip` lists directories (e.g. the output) to ignore.
     """
     root = Path(root)
-    config, diagnostics = load_config(root)
-    overrides = {}
+    found, diagnostics = read_config(root)
+    config = Config(**found.settings)
     if builtin is not None:
-        overrides["builtin_runtimes"] = builtin
-    if overrides:
-        config = Config(**{**config.__dict__, **overrides})
+        config = replace(config, builtin_runtimes=builtin)
+    if found.layer is not None and not found.plain:
+        for key in (*SOURCE_KEYS, *TRANSFORMS):
+            if key in found.layer.data:
+                line, column = found.layer.mark((key,))
+                diagnostics.append(error("unsupported-field", f"{key}: overlays are not built by this version yet", CONFIG_FILE, line, column, key))
 
     docs: list[SourceDocument] = []
     if config.builtin_runtimes:
@@ -107,7 +111,7 @@ def _claimed_identity(found: SourceDocument, config: Config) -> Optional[tuple]:
         return None
     namespace = None
     if found.kind not in CLUSTER_SCOPED:
-        namespace = metadata.get("namespace") if isinstance(metadata.get("namespace"), str) else config.namespace
+        namespace = metadata.get("namespace") if isinstance(metadata.get("namespace"), str) else config.default_namespace
     return (found.kind, namespace, metadata["name"])
 
 
