@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import omegen_yaml
 from omegen.commands import main as cli
 from omegen.emit.tree import PRUNE_THRESHOLD
 from seed_example import SEED_RUNTIME, SEED_SERVICE
 from test_load import MODEL
 
-NO_BUILTIN = "builtinRuntimes: false\n"
+NO_BUILTIN = omegen_yaml("builtinRuntimes: false\n")
 
 
 def run(argv, capsys):
