@@ -556,6 +556,7 @@ def test_ome_labels_and_annotations():
         "ome.io/base-model-name": "llama",
         "ome.io/base-model-vendor": "meta",
         "ome.io/base-model-format": "safetensors",
+        "ome.io/deploymentMode": "RawDeployment",  # OME's DefaultInferenceService (inference_service_defaults.go)
         "ome.io/serving-runtime": "rt",
         "omegen.io/runtime-kind": "ClusterServingRuntime",
     }
@@ -670,13 +671,26 @@ def test_default_readiness_probe_on_the_first_port():
     assert probe == {"tcpSocket": {"port": 8080}, "timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
 
 
-def test_a_serving_container_without_ports_declares_omes_8080():
+def test_a_serving_container_without_ports_gets_omes_8080_defaults_and_no_invented_port():
+    # OME: no port is added to the container; setDefaultReadinessProbe (deployment_reconciler.go)
+    # probes 8080 and buildDefaultServicePort (service_reconciler.go) names the port after the container.
     runner = {k: v for k, v in RUNNER.items() if k != "ports"}
     objs, _, _ = ok(make_service({}), make_runtime({"runner": runner}))
     container = serving(objs[("Deployment", "svc-engine")]["spec"]["template"]["spec"])
-    assert container["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
+    assert "ports" not in container
     assert container["readinessProbe"]["tcpSocket"] == {"port": 8080}
-    assert objs[("Service", "svc-engine")]["spec"]["ports"] == [{"name": "http", "port": 8080, "targetPort": 8080, "protocol": "TCP"}]
+    name = container["name"]
+    assert objs[("Service", "svc-engine")]["spec"]["ports"] == [{"name": name, "port": 8080, "targetPort": 8080, "protocol": "TCP"}]
+    assert objs[("Service", "svc")]["spec"]["ports"] == [{"name": "http", "port": 8080, "targetPort": 8080, "protocol": "TCP"}]
+
+
+def test_a_leader_without_ports_gets_no_invented_port():
+    runner = {k: v for k, v in RUNNER.items() if k != "ports"}
+    objs, _, _ = ok(make_service({}), make_runtime({"runner": runner, "leader": {}, "worker": {"size": 1}}))
+    lws = objs[("LeaderWorkerSet", "lws-svc-engine")]["spec"]["leaderWorkerTemplate"]
+    for template in ("leaderTemplate", "workerTemplate"):
+        assert "ports" not in serving(lws[template]["spec"])
+    assert objs[("Service", "svc-engine")]["spec"]["ports"][0]["name"] == runner.get("name", "ome-container")
 
 
 def test_a_service_can_turn_off_a_runtime_flag():

@@ -411,13 +411,24 @@ def test_service_numeric_port_of_pods_without_declared_ports_is_a_warning():
     c = dep["spec"]["template"]["spec"]["containers"][0]
     del c["ports"]
     del c["readinessProbe"], c["livenessProbe"], c["startupProbe"]
-    out = validate_objects([rendered(dep), rendered(service("llama", "engine", target=8080)), rendered(service("llama-engine", "engine"))])
+    out = validate_objects([rendered(dep), rendered(service("llama", "engine", target=9000)), rendered(service("llama-engine", "engine"))])
     assert texts(out) == [
-        f"{AT}: warning[output-port]: Service team-a/llama: spec.ports[0].targetPort: port 8080 cannot be checked: "
+        f"{AT}: warning[output-port]: Service team-a/llama: spec.ports[0].targetPort: port 9000 cannot be checked: "
         "the selected pods of Deployment team-a/llama-engine declare no container ports",
         f"{AT}: error[output-port]: Service team-a/llama-engine: spec.ports[0].targetPort: named port \"http\" is not a "
         "container port of the selected pods of Deployment team-a/llama-engine",
     ]
+
+
+def test_omes_default_port_on_pods_without_declared_ports_is_expected():
+    # OME's buildDefaultServicePort and setDefaultReadinessProbe (service_reconciler.go,
+    # deployment_reconciler.go) assume 8080 for a container that declares no port; so does omegen.
+    dep = deployment()
+    c = dep["spec"]["template"]["spec"]["containers"][0]
+    del c["ports"]
+    del c["livenessProbe"], c["startupProbe"]
+    c["readinessProbe"] = {"tcpSocket": {"port": 8080}}
+    assert texts(validate_objects([rendered(dep), rendered(service("llama", "engine", target=8080))])) == []
 
 
 def test_hpa_targeting_a_missing_workload():

@@ -16,6 +16,7 @@ from typing import Optional
 
 from omegen.render import pods
 from omegen.render import scaling
+from omegen.render.queues import queue_labels
 from omegen.render import templatevars
 from omegen.api import FieldOrigin, InferenceService, Model, Runtime
 from omegen.errors import Diagnostic
@@ -71,6 +72,9 @@ class Component:
     max_replicas: int
     labels: dict
     annotations: dict
+    # Labels only the pods get (OME's LeaderWorkerSet copies the metadata before adding its queue
+    # labels; its Deployment shares one label map, so there they are in `labels` already).
+    pod_labels: dict = field(default_factory=dict)
     pod: Optional[dict] = None  # single node
     leader_pod: Optional[dict] = None  # multi-node
     worker_pod: Optional[dict] = None
@@ -135,6 +139,9 @@ def _build(ctx: RenderContext, component: str) -> Optional[Component]:
     _check_label_sources(ctx, runtime, model)
     annotations = component_annotations(service, runtime, model, spec)
     _check_webhook_annotations(ctx, component, annotations)
+    queues = queue_labels(annotations)
+    if not multinode:
+        labels.update(queues)
 
     if multinode:
         built = pods.multinode_pods(ctx, component, spec, (base, patch))
@@ -162,6 +169,7 @@ def _build(ctx: RenderContext, component: str) -> Optional[Component]:
         max_replicas=bounds[1],
         labels=labels,
         annotations=annotations,
+        pod_labels=queues,
         pod=pod,
         leader_pod=leader,
         worker_pod=worker,
@@ -303,8 +311,25 @@ def component_labels(
     return labels
 
 
+def defaulted_deployment_mode(service: InferenceService) -> str:
+    """The `ome.io/deploymentMode` OME's defaulting webhook writes on a service that sets none
+    (`DefaultInferenceService` in pkg/webhook/admission/isvc/inference_service_defaults.go, with
+    the shipped `defaultDeploymentMode: RawDeployment`). It looks at the service as written, before
+    the runtime is merged and before a `predictor` is migrated to `engine`."""
+    engine = service.engine if service.source_paths.get("engine") != "spec.predictor" else None
+    if engine is not None and service.decoder is not None:
+        return "PDDisaggregated"
+    if engine is not None:
+        leader, worker = engine.get("leader"), engine.get("worker")
+        size = worker.get("size") if isinstance(worker, dict) else None
+        if leader is not None and isinstance(size, int) and not isinstance(size, bool) and size > 0:
+            return "MultiNode"
+    return "RawDeployment"
+
+
 def component_annotations(service: InferenceService, runtime: Runtime, model: Optional[Model], spec: dict) -> dict:
     annotations = {k: v for k, v in strings(service.annotations).items() if k not in DISALLOWED_ANNOTATIONS}
+    annotations.setdefault(DEPLOYMENT_MODE, defaulted_deployment_mode(service))
     annotations.update(strings(spec.get("annotations")))
     if model is not None:
         annotations["ome.io/base-model-name"] = model.name

@@ -46,7 +46,7 @@ def single_pod(ctx: RenderContext, component: str, spec: dict):
     pod, index = place_runner(ctx, component, pod_fields(spec), spec.get("runner"), component)
     if pod is None:
         return None
-    serving = wire_serving_container(ctx, component, spec, pod["containers"][index], workers=0, deployment=True, serves=True)
+    serving = wire_serving_container(ctx, component, spec, pod["containers"][index], workers=0, deployment=True)
     pod = finish_pod(ctx, component, set_container(pod, index, serving))
     check_mounts(ctx, component, pod, component)
     check_resources(ctx, component, pod, component)
@@ -80,10 +80,10 @@ def multinode_pods(ctx: RenderContext, component: str, spec: dict, layers: tuple
     if leader_pod is None or worker_pod is None:
         return None
     leader_serving = wire_serving_container(
-        ctx, component, spec, leader_pod["containers"][leader_index], workers=size, deployment=False, serves=True
+        ctx, component, spec, leader_pod["containers"][leader_index], workers=size, deployment=False
     )
     worker_serving = wire_serving_container(
-        ctx, component, spec, worker_pod["containers"][worker_index], workers=size, deployment=False, serves=False
+        ctx, component, spec, worker_pod["containers"][worker_index], workers=size, deployment=False
     )
     leader_pod = finish_pod(ctx, component, set_container(leader_pod, leader_index, leader_serving))
     worker_pod = finish_pod(ctx, component, set_container(worker_pod, worker_index, worker_serving))
@@ -169,16 +169,12 @@ def config_name(component: str) -> str:
 
 
 def wire_serving_container(
-    ctx: RenderContext, component: str, spec: dict, container: dict, *, workers: int, deployment: bool, serves: bool
+    ctx: RenderContext, component: str, spec: dict, container: dict, *, workers: int, deployment: bool
 ) -> dict:
-    """The serving container with its port, env (MODEL_PATH, PARALLELISM_SIZE or the router's
-    config), the model mount and, in a Deployment, OME's default readiness probe. `serves`: it
-    receives traffic (a single pod or a leader, not a worker)."""
+    """The serving container with its env (MODEL_PATH, PARALLELISM_SIZE or the router's config),
+    the model mount and, in a Deployment, OME's default readiness probe. No port is added to a
+    container that declares none, as in OME: its Service and probe assume 8080."""
     container = copy.deepcopy(container)
-    if serves and not any(isinstance(p, dict) and "containerPort" in p for p in container.get("ports") or []):
-        # OME serves on 8080 when the runtime declares no port (its Service and probe defaults);
-        # declaring it makes that assumption visible and checkable.
-        container["ports"] = [{"name": "http", "containerPort": DEFAULT_PORT, "protocol": "TCP"}]
     model = ctx.model
     if component == ROUTER:
         # `router.config` becomes env of the router container, in key order (OME: map order, random).

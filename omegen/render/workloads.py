@@ -146,7 +146,9 @@ def pod_selector(component: Component, leaders_only: bool = False) -> dict:
 
 
 def service_ports(container: dict) -> list[dict]:
-    """The serving container's ports (OME reads `containers[0]`, which may be a sidecar)."""
+    """The serving container's ports (OME reads `containers[0]`, which may be a sidecar). A
+    container that declares none gets OME's `buildDefaultServicePort`: 8080, named after the
+    container (service_reconciler.go)."""
     ports = []
     declared = [p for p in container.get("ports") or [] if isinstance(p, dict) and "containerPort" in p]
     for p in declared:
@@ -184,8 +186,9 @@ def component_objects(component: Component, namespace: str, template_dir: Option
             annotations=component.annotations,
             replicas=component.fixed_replicas,
             size=component.worker_size + 1,
-            leader_labels={**component.labels, "app": component.name[:63], "ray.io/node-type": "head"},
-            worker_labels=component.labels,
+            # OME's createLWS: `app` and `ray.io/node-type` on the leader, then the queue labels on both.
+            leader_labels={**component.labels, "app": component.name[:63], "ray.io/node-type": "head", **component.pod_labels},
+            worker_labels={**component.labels, **component.pod_labels},
             worker_annotations={k: v for k, v in component.annotations.items() if k not in WORKER_DROPPED_ANNOTATIONS},
             leader_pod=component.leader_pod,
             worker_pod=component.worker_pod,
@@ -224,6 +227,7 @@ def component_objects(component: Component, namespace: str, template_dir: Option
             min_replicas=component.min_replicas,
             max_replicas=component.max_replicas,
             metrics=list(component.metrics),
+            annotations=component.annotations,  # OME's createHPA: the component's metadata as is
             **common,
         )
     if component.disruption_budget:
@@ -233,6 +237,7 @@ def component_objects(component: Component, namespace: str, template_dir: Option
             name=component.name,
             selector=pod_selector(component),
             budget=component.disruption_budget,
+            annotations=component.annotations,  # OME's createPDB: the component's metadata as is
             **common,
         )
     return objects

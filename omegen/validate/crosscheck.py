@@ -34,6 +34,7 @@ from omegen.kube.schemas import show
 from omegen.validate.wording import POD_TEMPLATE_PATHS, describe, format_path, object_diagnostic
 from omegen.validate.podsets import PodIndex, PodSet, matches_label_selector, pod_sets, template_labels
 from omegen.safeget import as_dict, as_int, as_list, as_str, get_in
+from omegen.render.context import DEFAULT_PORT
 
 SELECTOR = "output-selector"
 PORT = "output-port"
@@ -255,9 +256,11 @@ def _service(rendered: Rendered, obj: dict, by_namespace: dict) -> list[Diagnost
         lacking = [p for p in selected if not p.has_port(target)]
         what = f"named port {show(target)}" if isinstance(target, str) else f"port {target}"
         # A numeric port of pods that declare no ports at all may well be served (Kubernetes does not
-        # require the declaration, and OME relies on that for its 8080 default): a warning.
+        # require the declaration): a warning; 8080 there is OME's (and omegen's) default: nothing.
         unknown = [p for p in lacking if isinstance(target, int) and not p.declares_ports()]
         wrong = [p for p in lacking if p not in unknown]
+        if target == DEFAULT_PORT:
+            unknown = []  # OME's own default for a runtime that declares no port: expected, not doubtful
         if wrong:
             out.append(
                 object_diagnostic(
@@ -384,7 +387,7 @@ def _pod_template(pod_set: PodSet) -> list[Diagnostic]:
                 elif as_int(port) is not None and port not in numbers:
                     if as_list(container.get("ports")):
                         out.append(object_diagnostic(PORT, rendered, at, f"port {port} is not a port of this container ({declared})"))
-                    else:  # undeclared but possibly served: see _service
+                    elif port != DEFAULT_PORT:  # undeclared but possibly served: see _service
                         out.append(
                             object_diagnostic(
                                 PORT, rendered, at, f"port {port} cannot be checked: this container declares no ports", Severity.WARNING
