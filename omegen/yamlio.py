@@ -2,13 +2,17 @@
 
 Loading is safe-only (no Python object tags), reads mapping keys as the strings Kubernetes sees
 (`on:` is "true"), rejects duplicate keys, and records where every node sits so a diagnostic can
-name the file, line and column of a field. Dumping never writes anchors or aliases. libyaml's C
+name the file, line and column of a field. It builds only values JSON can hold, as Kubernetes'
+YAML → JSON reading does: a timestamp (`2024-01-01`) or `!!binary` stays the string it was written
+as; `!!set`, `!!omap`, `!!pairs`, `.nan`/`.inf` and a scalar its tag cannot read (`!!int x`,
+`2024-02-30`) are a `YAMLError` at that node, never a constructor exception. Dumping never writes anchors or aliases. libyaml's C
 parser and emitter are used when PyYAML was built with them; the output is identical either way.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -20,10 +24,15 @@ _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 # Safety limits: a source tree is untrusted input to a CI job.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_NODES_PER_DOCUMENT = 1_000_000
+# Deeper than any Kubernetes object (the deepest CRD schema upstream is 34 levels), and far enough
+# below Python's recursion limit that every recursive walk after loading (merge, copy, schema
+# checks, dumping) is safe.
+MAX_DEPTH = 100
 
 Path = tuple  # of str (mapping keys) and int (sequence indices)
-_STR = "tag:yaml.org,2002:str"
-_MERGE = "tag:yaml.org,2002:merge"
+_TAG = "tag:yaml.org,2002:"
+_STR = _TAG + "str"
+_MERGE = _TAG + "merge"
 
 
 def format_path(path: Path) -> str:
@@ -120,30 +129,113 @@ def _key(loader, key_node):
     return key
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_Loader.add_constructor(_TAG + "map", _construct_map)
+
+
+def _node_error(node, message: str, code: str = "yaml-value") -> YAMLError:
+    return YAMLError(message, node.start_mark.line + 1, node.start_mark.column + 1, code=code)
+
+
+def _checked_scalar(tag: str, construct):
+    # PyYAML's scalar constructors raise ValueError/KeyError/AttributeError... on a value their tag
+    # cannot read (`!!int x`, `!!bool maybe`, `2024-02-30`): one located error instead.
+    def checked(loader, node):
+        try:
+            value = construct(loader, node)
+        except yaml.YAMLError:
+            raise
+        except Exception:  # noqa: BLE001 - whatever the constructor's own failure is
+            raise _node_error(node, f"{_shown(node.value)} is not a valid !!{tag}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _node_error(node, f"{_shown(node.value)} is not a number JSON can hold (NaN and infinities are not)")
+        return value
+
+    return checked
+
+
+def _as_written(loader, node) -> str:
+    # What Kubernetes' YAML reader makes of an unquoted timestamp: the text itself.
+    return node.value
+
+
+def _binary_text(loader, node) -> str:
+    loader.construct_yaml_binary(node)  # raises (→ a located error) when it is not base64
+    return "".join(node.value.split())  # a JSON []byte is its base64 text
+
+
+def _not_json(kind: str, instead: str):
+    def refuse(loader, node):
+        raise _node_error(node, f"!!{kind} has no JSON equivalent: {instead}")
+
+    return refuse
+
+
+for _tag, _construct in (
+    ("int", yaml.constructor.SafeConstructor.construct_yaml_int),
+    ("float", yaml.constructor.SafeConstructor.construct_yaml_float),
+    ("bool", yaml.constructor.SafeConstructor.construct_yaml_bool),
+    ("null", yaml.constructor.SafeConstructor.construct_yaml_null),
+    ("timestamp", lambda loader, node: (loader.construct_yaml_timestamp(node), _as_written(loader, node))[1]),
+    ("binary", _binary_text),
+):
+    _Loader.add_constructor(_TAG + _tag, _checked_scalar(_tag, _construct))
+_Loader.add_constructor(_TAG + "set", _not_json("set", "write a list, or a map of keys to values"))
+_Loader.add_constructor(_TAG + "omap", _not_json("omap", "write a map (keys are unordered in JSON) or a list"))
+_Loader.add_constructor(_TAG + "pairs", _not_json("pairs", "write a map or a list of maps"))
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A short, escaped prefix of a value for a message (a source may hold a 5 MB scalar)."""
+    text = str(text)
+    shown = text if len(text) <= limit else text[: limit - 1] + "…"
+    return repr(shown)
+
+
+def _spend(budget: list, node, count: int = 1) -> None:
+    budget[0] -= count
+    if budget[0] < 0:
+        raise YAMLError(
+            f"document has more than {MAX_NODES_PER_DOCUMENT} nodes (alias or merge-key expansion?)",
+            node.start_mark.line + 1,
+            node.start_mark.column + 1,
+            code="yaml-limit",
+        )
 
 
 def _index(loader, node, path: Path, marks: dict, budget: list, at=None) -> None:
     # A mapping entry is marked at its key (where a reader looks for the field), anything else at itself.
     # Keys are recorded under their JSON name, the one diagnostics use (`yes:` is the field "true").
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise YAMLError(
-            f"document has more than {MAX_NODES_PER_DOCUMENT} nodes (alias expansion?)",
-            node.start_mark.line + 1,
-            node.start_mark.column + 1,
-            code="yaml-limit",
-        )
-    at = at or node.start_mark
-    marks.setdefault(path, (at.line + 1, at.column + 1))
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != _MERGE:
-                key = key_node.value if key_node.tag == _STR else json_key(loader.construct_object(key_node))
-                _index(loader, value_node, path + (key,), marks, budget, key_node.start_mark)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index(loader, item, path + (i,), marks, budget)
+    # Iterative (an explicit stack), so a deeply nested document cannot exhaust Python's stack here.
+    stack = [(node, path, at)]
+    while stack:
+        node, path, at = stack.pop()
+        _spend(budget, node)
+        at = at or node.start_mark
+        marks.setdefault(path, (at.line + 1, at.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in reversed(node.value):
+                if key_node.tag == _MERGE:
+                    _count_merged(value_node, budget)
+                elif isinstance(key_node, yaml.ScalarNode):
+                    key = key_node.value if key_node.tag == _STR else json_key(loader.construct_object(key_node))
+                    stack.append((value_node, path + (key,), key_node.start_mark))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, path + (i,), None) for i, item in reversed(list(enumerate(node.value))))
+
+
+def _count_merged(node, budget: list) -> None:
+    """Charge the entries a `<<` merge copies in (PyYAML's flatten_mapping copies them, recursively,
+    before anything is built): `<<: [*a, *a, ...]` nested a few levels deep is an exponential bomb
+    that no alias count sees."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.SequenceNode):
+            _spend(budget, node)
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            _spend(budget, node, len(node.value))
+            stack.extend(value for key, value in node.value if key.tag == _MERGE)
 
 
 def load_documents(text: str, *, positions: bool = True) -> Iterator[Document]:
@@ -163,9 +255,15 @@ def load_documents(text: str, *, positions: bool = True) -> Iterator[Document]:
             if positions:
                 _index(loader, node, (), marks, [MAX_NODES_PER_DOCUMENT])
             data = loader.construct_document(node)
+            if positions:
+                _check_depth(data, marks, (node.start_mark.line + 1, node.start_mark.column + 1))
             yield Document(data, node.start_mark.line + 1, node.start_mark.column + 1, marks)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and _at_end(text, mark):
+            # "found unexpected end of stream (while scanning a quoted scalar)": the mistake is
+            # where the unclosed quote or bracket opened, not at the end of the file.
+            mark = exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
@@ -180,6 +278,27 @@ def load_documents(text: str, *, positions: bool = True) -> Iterator[Document]:
         raise YAMLError("document is nested too deeply", 1, 1, code="yaml-limit") from None
     finally:
         loader.dispose()
+
+
+def _check_depth(data: Any, marks: dict, start: tuple) -> None:
+    """A `YAMLError` at the first value nested deeper than MAX_DEPTH (aliases and merges included:
+    it walks the values as built, iteratively)."""
+    stack = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) >= MAX_DEPTH:
+            line, column = Document(None, *start, marks).mark(path)
+            raise YAMLError(f"value nested more than {MAX_DEPTH} levels deep", line, column, code="yaml-limit")
+        if isinstance(value, dict):
+            stack.extend((v, path + (k,)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, path + (i,)) for i, v in enumerate(value))
+
+
+def _at_end(text: str, mark) -> bool:
+    """Whether a mark lies past the last non-blank character (the parser ran into the end)."""
+    lines = text.rstrip().split("\n")
+    return (mark.line + 1, mark.column) >= (len(lines), len(lines[-1]))
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:

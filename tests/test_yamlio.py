@@ -27,7 +27,8 @@ def test_documents_report_their_start_line():
     "text, code, position, message",
     [
         ("a: 1\nb: 2\na: 3\n", "duplicate-key", (3, 1), "duplicate key 'a' (first defined at line 1)"),
-        ("a:\n  b: [1\n", "yaml-syntax", (3, 1), "did not find expected ',' or ']' (while parsing a flow sequence)"),
+        # An unclosed bracket is reported where it opened, not past the end of the file.
+        ("a:\n  b: [1\n", "yaml-syntax", (2, 6), "did not find expected ',' or ']' (while parsing a flow sequence)"),
         ("a: !!python/object/apply:os.system [ls]\n", "yaml-syntax", (1, 4), "could not determine a constructor for the tag 'tag:yaml.org,2002:python/object/apply:os.system'"),
         ("a: *missing\n", "yaml-syntax", (1, 4), "found undefined alias"),
     ],

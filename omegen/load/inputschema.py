@@ -8,7 +8,6 @@ type-checked; the Kubernetes schemas validate them on the rendered output.
 
 from __future__ import annotations
 
-import datetime
 import difflib
 import functools
 import json
@@ -67,8 +66,7 @@ def validator_for(schema: dict) -> jsonschema.protocols.Validator:
 def check_with(validator: jsonschema.protocols.Validator, doc: Document, file: str) -> list[Diagnostic]:
     """`check_document` with a validator of the caller's (omegen.yaml's schema, say)."""
     try:
-        instance = _as_json(doc.data)
-        errors = list(validator.iter_errors(instance))
+        errors = list(validator.iter_errors(doc.data))  # yamlio built JSON values only
     except RecursionError:
         return [error("yaml-limit", "document is nested too deeply", file, doc.line, doc.column)]
 
@@ -152,17 +150,3 @@ def _describe(value: Any) -> str:
     if isinstance(value, list):
         return "array"
     return type(value).__name__
-
-
-def _as_json(value: Any) -> Any:
-    """The document as Kubernetes sees it after YAML → JSON: timestamps become strings (an unquoted
-    `creationTimestamp: 2024-05-01T10:00:00Z` is a datetime to PyYAML)."""
-    if isinstance(value, dict):
-        return {k: _as_json(v) for k, v in value.items()}  # keys: yamlio already made them JSON strings
-    if isinstance(value, list):
-        return [_as_json(v) for v in value]
-    if isinstance(value, datetime.datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return value

@@ -1,0 +1,90 @@
+"""The hostile corpus: small source trees that once crashed, hung or produced output the API server
+rejects, each with the diagnostic omegen must give instead (run by tests/test_hostile.py).
+
+A case is (id, files, exit code, expected diagnostic text): `files` patches the base tree (a working
+OME-dialect runtime, model and service); a value of None deletes a file. The expected text is a
+substring of stderr, normally `file:line:column: error[code]`.
+"""
+
+from __future__ import annotations
+
+from test_load import MODEL as _MODEL, OME_RUNTIME, OME_SERVICE
+
+MODEL = _MODEL.replace("  modelType: transformer\n", "  modelType: transformer\n  quantization: fp8\n")
+BASE = {"rt.yaml": OME_RUNTIME, "isvc.yaml": OME_SERVICE, "model.yaml": MODEL, "omegen.yaml": "builtinRuntimes: false\n"}
+_IMAGE = "      image: docker.io/lmsysorg/sglang:v0.5.5\n"
+
+
+def runner(lines: str) -> dict:
+    """The runtime with `lines` added under engineConfig.runner (at six spaces)."""
+    return {"rt.yaml": OME_RUNTIME.replace(_IMAGE, _IMAGE + lines)}
+
+
+def engine_config(lines: str) -> dict:
+    """The runtime with `lines` added under engineConfig (at four spaces)."""
+    return {"rt.yaml": OME_RUNTIME.replace("  engineConfig:\n", "  engineConfig:\n" + lines)}
+
+
+def service_engine(flow: str) -> dict:
+    """The service with its engine written as the flow mapping `flow`."""
+    return {"isvc.yaml": OME_SERVICE.replace("  engine: {minReplicas: 1, maxReplicas: 2}\n", f"  engine: {flow}\n")}
+
+
+def metadata(lines: str) -> dict:
+    """The service with `lines` added under metadata (after its name)."""
+    return {"isvc.yaml": OME_SERVICE.replace("  name: chat\n", "  name: chat\n" + lines)}
+
+
+def other(text: str) -> dict:
+    """A ConfigMap-like file beside the sources: every YAML file in the tree is read."""
+    return {"other.yaml": text}
+
+
+def _merge_bomb() -> str:
+    lines = ["a: &a {x0: 1, x1: 1, x2: 1, x3: 1, x4: 1, x5: 1, x6: 1, x7: 1, x8: 1, x9: 1}"]
+    for name, previous in zip("bcdefgh", "abcdefg"):
+        lines.append(f"{name}: &{name} {{<<: [{', '.join(['*' + previous] * 10)}]}}")
+    return "\n".join(lines) + "\n"
+
+
+def _nested(levels: int) -> str:
+    return "{a: " * levels + "1" + "}" * levels
+
+
+YAML_VALUES = [
+    ("set-annotations", metadata("  annotations: !!set {a, b}\n"), 1, "isvc.yaml:5:16: error[yaml-value]: !!set has no JSON equivalent"),
+    ("set-in-configmap", other("data: !!set {a}\n"), 1, "other.yaml:1:7: error[yaml-value]: !!set"),
+    ("omap", other("a: !!omap [{x: 1}]\n"), 1, "other.yaml:1:4: error[yaml-value]: !!omap has no JSON equivalent"),
+    ("pairs", other("a: !!pairs [{x: 1}]\n"), 1, "other.yaml:1:4: error[yaml-value]: !!pairs"),
+    ("bad-date-configmap", other("apiVersion: v1\nkind: ConfigMap\ndata:\n  x: 2024-02-30\n"), 1, "other.yaml:4:6: error[yaml-value]: '2024-02-30' is not a valid !!timestamp"),
+    ("int-tag", other("a: !!int x\n"), 1, "other.yaml:1:4: error[yaml-value]: 'x' is not a valid !!int"),
+    ("float-tag", other("a: !!float y\n"), 1, "other.yaml:1:4: error[yaml-value]: 'y' is not a valid !!float"),
+    ("bool-tag", other("a: !!bool maybe\n"), 1, "other.yaml:1:4: error[yaml-value]: 'maybe' is not a valid !!bool"),
+    ("timestamp-tag", other("a: !!timestamp x\n"), 1, "other.yaml:1:4: error[yaml-value]: 'x' is not a valid !!timestamp"),
+    ("binary-not-base64", other("a: !!binary a\n"), 1, "other.yaml:1:4: error[yaml-syntax]: failed to decode base64 data"),
+    ("tagged-key", other("? !!int x\n: 1\n"), 1, "other.yaml:1:3: error[yaml-value]: 'x' is not a valid !!int"),
+    ("tagged-key-in-source", metadata("  labels: {!!float y: z}\n"), 1, "isvc.yaml:5:12: error[yaml-value]: 'y' is not a valid !!float"),
+    ("nan", runner("      env: [{name: X, value: .nan}]\n"), 1, "rt.yaml:20:30: error[yaml-value]: '.nan' is not a number JSON can hold"),
+    ("infinity", other("a: -.inf\n"), 1, "other.yaml:1:4: error[yaml-value]: '-.inf' is not a number"),
+    ("long-bad-scalar-is-shortened", other("a: !!int " + "x" * 5000 + "\n"), 1, "error[yaml-value]: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…' is not a valid !!int"),
+    ("python-tag", other("a: !!python/object/apply:os.system [ls]\n"), 1, "other.yaml:1:4: error[yaml-syntax]: could not determine a constructor"),
+    # Values JSON can hold after all: a timestamp or !!binary is the string it was written as.
+    ("date-in-env", runner("      env: [{name: X, value: 2024-01-01}]\n"), 0, "value: '2024-01-01'"),
+    ("binary-in-env", runner("      env: [{name: X, value: !!binary aGVsbG8=}]\n"), 0, "value: aGVsbG8="),
+    ("date-key", metadata("  labels: {2024-01-01: x}\n"), 0, "'2024-01-01': x"),
+    ("date-namespace", metadata("  namespace: 2024-01-01\n"), 0, "namespace: '2024-01-01'"),
+]
+
+YAML_LIMITS = [
+    ("merge-key-bomb", other(_merge_bomb()), 1, "error[yaml-limit]: document has more than 1000000 nodes"),
+    ("deep-400-service", service_engine("{minReplicas: 1, maxReplicas: 2, affinity: " + _nested(400) + "}"), 1, "isvc.yaml:8:439: error[yaml-limit]: value nested more than 100 levels deep"),
+    ("deep-480-service", service_engine("{minReplicas: 1, maxReplicas: 2, affinity: " + _nested(480) + "}"), 1, "error[yaml-limit]: value nested more than 100 levels deep"),
+    ("deep-330-both", {**engine_config("    affinity: " + _nested(330) + "\n"), **service_engine("{minReplicas: 1, maxReplicas: 2, affinity: " + _nested(330) + "}")}, 1, "error[yaml-limit]: value nested more than 100 levels deep"),
+    ("deep-lists", other("a: " + "[" * 450 + "]" * 450 + "\n"), 1, "error[yaml-limit]: value nested more than 100 levels deep"),
+    ("deep-through-merge", other("a: &a " + _nested(60) + "\nb: " + "{b: " * 60 + "{<<: *a}" + "}" * 60 + "\n"), 1, "error[yaml-limit]: value nested more than 100 levels deep"),
+    ("unclosed-bracket-where-it-opened", other("a: 1\nb: 2\nc: [\nd: 4\n"), 1, "other.yaml:3:4: error[yaml-syntax]"),
+    ("unclosed-quote-where-it-opened", other('a: 1\nb: "abc\nc: 2\n'), 1, "other.yaml:2:4: error[yaml-syntax]"),
+    ("bad-indent", other("a: 1\nb:\n  - x\n  y: 2\n"), 1, "other.yaml:4:3: error[yaml-syntax]"),
+]
+
+CASES = YAML_VALUES + YAML_LIMITS
