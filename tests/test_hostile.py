@@ -7,7 +7,7 @@ import pytest
 
 from conftest import write_tree
 from hostile_corpus import BASE, CASES
-from omegen.commands import cli
+from omegen.commands import main as cli
 
 
 def build(root, capsys, *args):
