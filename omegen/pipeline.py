@@ -42,6 +42,8 @@ class Options:
     skip: tuple[Path, ...] = ()  # directories never read as sources (the output tree is added)
     allow_empty: bool = False  # a tree with no InferenceService is meant (a person's flag; plugins never set it)
     prune: bool = False  # with `out`: removing more than half of OUT's services is meant
+    kubernetes_version: Optional[str] = None  # overrides omegen.yaml; must be a bundled version
+    cluster_version: Optional[str] = None  # the target cluster's (Argo CD's KUBE_VERSION), when omegen.yaml sets none
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,13 @@ BuildResult = Build
 def run(options: Options) -> Build:
     """Every stage in order; the output (stream or tree) only when every stage before it succeeded."""
     skip = options.skip + ((options.out,) if options.out is not None else ())
-    sources, diagnostics = load(options.src, builtin=options.builtin, skip=skip)
+    sources, diagnostics = load(
+        options.src,
+        builtin=options.builtin,
+        skip=skip,
+        kubernetes_version=options.kubernetes_version,
+        cluster_version=options.cluster_version,
+    )
     if options.write and not options.allow_empty:  # validating a catalog without services is meant
         diagnostics.extend(_nothing_to_build(options.src, sources))
     resolutions, objects = [], []
@@ -101,9 +109,10 @@ def build(src: Path, **options) -> Build:
     return run(Options(src=Path(src), write=False, **options))
 
 
-def load(src: Path, *, builtin: Optional[bool] = None, strict: Optional[bool] = None, skip: Iterable[Path] = ()):
-    """Sources plus the load-time and runtime-validation diagnostics (`strict` applied when given)."""
-    sources, diagnostics = load_sources(src, builtin=builtin, skip=skip)
+def load(src: Path, *, builtin: Optional[bool] = None, strict: Optional[bool] = None, skip: Iterable[Path] = (), **versions):
+    """Sources plus the load-time and runtime-validation diagnostics (`strict` applied when given).
+    `versions`: `kubernetes_version` and `cluster_version`, as in `Options`."""
+    sources, diagnostics = load_sources(src, builtin=builtin, skip=skip, **versions)
     diagnostics = list(diagnostics) + list(runtime_checks.check_runtimes(sources))
     if strict is not None:
         return sources, _finish(diagnostics, strict or sources.config.strict)

@@ -120,6 +120,21 @@ def normalize_version(text: str) -> str:
     return version
 
 
+def nearest_version(text: str) -> tuple[Optional[str], bool]:
+    """The bundled minor version closest to `text` ("1.40.2" → "1.37" when 1.37 is the newest) and
+    whether it is exact; (None, False) when `text` is not a version at all."""
+    match = _VERSION_TEXT.match(str(text).strip())
+    versions = supported_versions()
+    if not match or not versions:
+        return None, False
+    wanted = (int(match.group(1)), int(match.group(2)))
+    numeric = {tuple(int(x) for x in v.split(".")): v for v in versions}
+    if wanted in numeric:
+        return numeric[wanted], True
+    closest = min(numeric, key=lambda v: (abs((v[0] - wanted[0]) * 1000 + v[1] - wanted[1]), v))
+    return numeric[closest], False
+
+
 # --- loading ---------------------------------------------------------------------------------------
 
 

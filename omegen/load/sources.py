@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Optional
 
-from omegen.load import inputschema
+from omegen.load import inputschema, targetversion
 from omegen.api import CLUSTER_SCOPED, INFERENCE_SERVICE, Config, InferenceService, Model, Runtime, Sources
 from omegen.load.config import CONFIG_FILE, SOURCE_KEYS, TRANSFORMS, read_config
 from omegen.load.discover import SourceDocument, discover, read_documents
@@ -29,14 +29,19 @@ def load_sources(
     *,
     builtin: Optional[bool] = None,
     skip: Iterable[Path] = (),
+    kubernetes_version: Optional[str] = None,
+    cluster_version: Optional[str] = None,
 ) -> tuple[Sources, list[Diagnostic]]:
     """Load the source tree at `root` (plus the built-in catalog unless disabled).
 
-    `builtin` overrides `omegen.yaml`; `skip` lists directories (e.g. the output) to ignore.
+    `builtin` and `kubernetes_version` override `omegen.yaml`; `cluster_version` fills in when it sets
+    no version (`targetversion`); `skip` lists directories (e.g. the output) to ignore.
     """
     root = Path(root)
     found, diagnostics = read_config(root)
     config = Config(**found.settings)
+    config, chosen = targetversion.choose(config, "kubernetes_version" in found.settings, kubernetes_version, cluster_version)
+    diagnostics.extend(chosen)
     if builtin is not None:
         config = replace(config, builtin_runtimes=builtin)
     if found.layer is not None and not found.plain:

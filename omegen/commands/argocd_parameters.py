@@ -1,0 +1,102 @@
+"""The Argo CD Config Management Plugin's parameters, read from the environment the repo server gives
+the `generate` command (gitops-contracts.md §3.2 and §9).
+
+Each parameter (`overlay`, `strict`, `kubernetesVersion`) may arrive three ways; the first that
+sets it wins:
+
+1. `ARGOCD_APP_PARAMETERS`: the JSON list of the Application's `spec.source.plugin.parameters`
+   (`[{"name": "strict", "string": "true"}]`); only parameters the Application sets are in it;
+2. `PARAM_<NAME>`: the same parameters, upper-cased with non-alphanumerics as `_`
+   (`PARAM_KUBERNETESVERSION`), for when the JSON is absent;
+3. `ARGOCD_ENV_OMEGEN_<NAME>`: the Application's `spec.source.plugin.env` entry `OMEGEN_<NAME>`
+   (`OMEGEN_OVERLAY`, `OMEGEN_STRICT`, `OMEGEN_KUBERNETES_VERSION`).
+
+Anything not set comes from `omegen.yaml`. `KUBE_VERSION` (the destination cluster's version) is
+used only when neither a parameter nor `omegen.yaml` names a Kubernetes version.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+from omegen.errors import Diagnostic, error
+
+# parameter name → the suffix of its ARGOCD_ENV_OMEGEN_* variable
+PARAMETERS = {"overlay": "OVERLAY", "strict": "STRICT", "kubernetesVersion": "KUBERNETES_VERSION"}
+_TRUE, _FALSE = {"true", "yes", "1", "on"}, {"false", "no", "0", "off", ""}
+_OVERLAY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    overlay: Optional[str] = None
+    strict: Optional[bool] = None
+    kubernetes_version: Optional[str] = None
+    cluster_version: Optional[str] = None
+
+
+def param_variable(name: str) -> str:
+    """Argo CD's `PARAM_` name for a parameter: upper-cased, anything but [A-Z0-9_] becomes `_`."""
+    return "PARAM_" + re.sub(r"[^A-Z0-9_]", "_", name.upper())
+
+
+def read(env: Mapping[str, str]) -> tuple[Settings, list[Diagnostic]]:
+    raw, problems = _raw_values(env)
+    values: dict = {}
+    for name, (value, origin) in raw.items():
+        if name == "strict":
+            lowered = value.strip().lower()
+            if lowered not in _TRUE | _FALSE:
+                problems.append(error("invalid-parameter", f"{origin}: strict must be true or false, got {value!r}"))
+                continue
+            values["strict"] = lowered in _TRUE
+        elif name == "overlay":
+            if value and not _OVERLAY_NAME.match(value):
+                # A name, not a path: the plugin must never read outside the app's directory.
+                problems.append(error("invalid-parameter", f"{origin}: overlay must be the name of a directory under overlays/, got {value!r}"))
+                continue
+            values["overlay"] = value or None
+        else:
+            values["kubernetes_version"] = value.strip() or None
+    cluster = env.get("KUBE_VERSION", "").strip() or None
+    return Settings(cluster_version=cluster, **values), problems
+
+
+def _raw_values(env: Mapping[str, str]) -> tuple[dict, list[Diagnostic]]:
+    """name → (value, where it came from), by the precedence above."""
+    found: dict = {}
+    problems: list[Diagnostic] = []
+    text = env.get("ARGOCD_APP_PARAMETERS", "").strip()
+    if text:
+        try:
+            entries = json.loads(text)
+        except ValueError as exc:
+            entries = None
+            problems.append(error("invalid-parameter", f"ARGOCD_APP_PARAMETERS is not JSON: {exc}"))
+        if entries is not None and not isinstance(entries, list):
+            problems.append(error("invalid-parameter", "ARGOCD_APP_PARAMETERS must be a JSON list of parameters"))
+            entries = []
+        for entry in entries or []:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if name not in PARAMETERS:
+                known = ", ".join(PARAMETERS)
+                problems.append(error("unknown-parameter", f"ARGOCD_APP_PARAMETERS: unknown parameter {name!r} (known: {known})"))
+                continue
+            if not isinstance(entry.get("string"), str):
+                problems.append(error("invalid-parameter", f"ARGOCD_APP_PARAMETERS: parameter {name!r} takes a string, not an array or map"))
+                continue
+            found.setdefault(name, (entry["string"], f"parameter {name}"))
+    for name, suffix in PARAMETERS.items():
+        if name not in found and param_variable(name) in env:
+            found[name] = (env[param_variable(name)], param_variable(name))
+        variable = f"ARGOCD_ENV_OMEGEN_{suffix}"
+        if name not in found and variable in env:
+            found[name] = (env[variable], variable)
+    return found, problems
+
+
+def missing_overlay(name: str) -> Diagnostic:
+    return error("invalid-parameter", f"overlay {name!r}: there is no directory overlays/{name} in the application's directory")

@@ -1,0 +1,58 @@
+"""The plugin's parameters: where each comes from, in the documented precedence, and what is refused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from omegen.commands.argocd_parameters import Settings, param_variable, read
+
+
+def params(**values) -> str:
+    return json.dumps([{"name": name, "string": value} for name, value in values.items()])
+
+
+def test_nothing_set_leaves_everything_to_omegen_yaml():
+    assert read({}) == (Settings(), [])
+
+
+def test_parameters_json_beats_param_variables_beats_plugin_env():
+    env = {
+        "ARGOCD_APP_PARAMETERS": params(strict="true"),
+        "PARAM_STRICT": "false",
+        "ARGOCD_ENV_OMEGEN_STRICT": "false",
+        "PARAM_KUBERNETESVERSION": "1.31",
+        "ARGOCD_ENV_OMEGEN_KUBERNETES_VERSION": "1.30",
+        "ARGOCD_ENV_OMEGEN_OVERLAY": "prod",
+    }
+    settings, problems = read(env)
+    assert problems == []
+    assert settings == Settings(overlay="prod", strict=True, kubernetes_version="1.31")
+
+
+def test_cluster_version_is_kept_apart_from_an_explicit_one():
+    settings, _ = read({"KUBE_VERSION": "1.33.2", "ARGOCD_ENV_OMEGEN_KUBERNETES_VERSION": "1.30"})
+    assert (settings.kubernetes_version, settings.cluster_version) == ("1.30", "1.33.2")
+
+
+def test_param_variable_names_follow_argo_cd():
+    assert param_variable("kubernetesVersion") == "PARAM_KUBERNETESVERSION"
+    assert param_variable("values-files") == "PARAM_VALUES_FILES"
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"ARGOCD_APP_PARAMETERS": "[{"}, "ARGOCD_APP_PARAMETERS is not JSON"),
+        ({"ARGOCD_APP_PARAMETERS": '{"name": "strict"}'}, "must be a JSON list"),
+        ({"ARGOCD_APP_PARAMETERS": params(strcit="true")}, "unknown parameter 'strcit'"),
+        ({"ARGOCD_APP_PARAMETERS": json.dumps([{"name": "overlay", "array": ["a"]}])}, "takes a string"),
+        ({"PARAM_STRICT": "maybe"}, "PARAM_STRICT: strict must be true or false"),
+        ({"ARGOCD_ENV_OMEGEN_OVERLAY": "../../etc"}, "overlay must be the name of a directory"),
+        ({"ARGOCD_ENV_OMEGEN_OVERLAY": "/abs"}, "overlay must be the name of a directory"),
+    ],
+)
+def test_bad_parameters_are_errors_not_guesses(env, message):
+    _, problems = read(env)
+    assert len(problems) == 1 and message in problems[0].message, problems
