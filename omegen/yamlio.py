@@ -7,6 +7,8 @@ YAML → JSON reading does: a timestamp (`2024-01-01`) or `!!binary` stays the s
 as; `!!set`, `!!omap`, `!!pairs`, `.nan`/`.inf` and a scalar its tag cannot read (`!!int x`,
 `2024-02-30`) are a `YAMLError` at that node, never a constructor exception. Dumping never writes anchors or aliases. libyaml's C
 parser and emitter are used when PyYAML was built with them; the output is identical either way.
+Dumping goes through `yamlemit` (the same bytes, about ten times faster); a document it does not
+prove exact is dumped by PyYAML instead.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import yaml
+
+from omegen import yamlemit
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -315,8 +319,7 @@ class _Dumper(_BaseDumper):
 
 
 def _represent_str(dumper, value: str):
-    # Block style for multi-line strings (chat templates, scripts) keeps them readable in Git diffs.
-    style = "|" if "\n" in value and value == value.strip(" ") and "\t" not in value else None
+    style = "|" if yamlemit.wants_literal(value) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -325,6 +328,14 @@ _Dumper.add_representer(str, _represent_str)
 
 def dump(data: Any) -> str:
     """One document, keys sorted, block style: the canonical form of every file omegen writes."""
+    try:
+        return yamlemit.dump(data)
+    except yamlemit.Unsupported:
+        return dump_with_pyyaml(data)
+
+
+def dump_with_pyyaml(data: Any) -> str:
+    """`dump` by PyYAML alone: the definition of the canonical form, which `yamlemit` reproduces."""
     return yaml.dump(
         data,
         Dumper=_Dumper,
