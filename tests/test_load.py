@@ -233,18 +233,18 @@ def test_unknown_kind_is_an_error_with_a_suggestion(tree):
     ]
 
 
-def test_other_documents_are_ignored_with_info(tree):
+def test_other_documents_are_ignored_with_info_and_other_ome_kinds_are_warned_about(tree):
     root = tree(
         {
             "k.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\nnot: kubernetes\n---\napiVersion: ome.io/v1beta1\nkind: BenchmarkJob\nmetadata: {name: b}\n"
         }
     )
     _, diagnostics = load(root)
-    assert all(d.severity is Severity.INFO for d in diagnostics)
     assert texts(diagnostics) == [
         "k.yaml:1:1: info[ignored-document]: ConfigMap v1 is not an ome.io/v1beta1 source; ignored",
         "k.yaml:5:1: info[ignored-document]: not a Kubernetes object (no apiVersion/kind); ignored",
-        "k.yaml:8:1: info[ignored-document]: BenchmarkJob is not compiled by omegen; ignored",
+        # An OME object omegen does not compile is not silently dropped (issue 10).
+        "k.yaml:8:1: warning[unrendered-kind]: BenchmarkJob is not compiled by omegen: benchmark jobs are not rendered; run them with OME",
     ]
 
 

@@ -323,11 +323,6 @@ def test_multinode_annotation_without_workers_is_an_error():
     assert err.code == "multinode" and "worker.size" in err.message
 
 
-def test_knative_only_fields_are_ignored_with_a_warning():
-    _, _, diagnostics = ok(make_service({"containerConcurrency": 4}))
-    assert [d.code for d in diagnostics] == ["ignored-field"]
-
-
 # ------------------------------------------------------------------------------------- multi-node
 
 

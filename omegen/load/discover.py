@@ -18,10 +18,11 @@ from typing import Iterable, Optional
 from omegen import yamlio
 from omegen.api import API_VERSION, GENERATED_HEADER, KINDS, Origin
 from omegen.errors import Diagnostic, error, info, warning
+from omegen.load.unrendered import UNRENDERED_KIND, UNRENDERED_KINDS
 
 SKIPPED_DIRECTORIES = {"overlays"}
-# ome.io kinds OME defines that omegen does not compile: noted, not rejected.
-OTHER_OME_KINDS = {"FineTunedWeight", "AcceleratorClass", "BenchmarkJob"}
+# ome.io kinds OME defines that omegen does not compile: reported (unrendered.UNRENDERED_KINDS), not rejected.
+OTHER_OME_KINDS = set(UNRENDERED_KINDS)
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,8 @@ def _classify(doc: yamlio.Document, label: str, builtin: bool, diagnostics: list
         return SourceDocument(label, doc, builtin)
     line, column = doc.mark(("kind",))
     if kind in OTHER_OME_KINDS:
-        diagnostics.append(info("ignored-document", f"{kind} is not compiled by omegen; ignored", label, line, column, "kind"))
+        why = UNRENDERED_KINDS[kind]
+        diagnostics.append(warning(UNRENDERED_KIND, f"{kind} is not compiled by omegen: {why}", label, line, column, "kind"))
         return None
     hint = difflib.get_close_matches(str(kind), KINDS, n=1)
     suggestion = f" (did you mean {hint[0]}?)" if hint else f" (known kinds: {', '.join(KINDS)})"

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Optional
 
-from omegen.load import inputschema, targetversion
+from omegen.load import inputschema, targetversion, unrendered
 from omegen.api import CLUSTER_SCOPED, INFERENCE_SERVICE, Config, InferenceService, Model, Runtime, Sources
 from omegen.load.config import CONFIG_FILE, SOURCE_KEYS, TRANSFORMS, read_config
 from omegen.load.discover import SourceDocument, discover, read_documents
@@ -76,6 +76,7 @@ def _build_sources(docs: list[SourceDocument], config: Config, diagnostics: list
     for found in docs:
         problems = inputschema.check_document(found.kind, found.doc, found.file)
         problems += _check_metadata(found)
+        problems += unrendered.check(found)
         diagnostics.extend(problems)
         obj = None
         if not has_errors(problems):

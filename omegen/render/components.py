@@ -36,8 +36,8 @@ from omegen.render.context import (
     strings,
 )
 
-# Accepted by OME's API but meaningless without Knative, KEDA or AcceleratorClasses.
-IGNORED_FIELDS = ("containerConcurrency", "timeoutSeconds", "canaryTrafficPercent", "kedaConfig", "acceleratorOverride")
+# Fields accepted by OME's API and not rendered (Knative, KEDA, AcceleratorClasses) are reported
+# once, at their source, by load/unrendered.py.
 
 
 INJECT_MODEL_INIT = "ome.io/inject-model-init"
@@ -123,14 +123,6 @@ def _build(ctx: RenderContext, component: str) -> Optional[Component]:
         return None
     spec = strategic_merge(base or {}, patch or {}) or {}
     errors_before = error_count(ctx)
-
-    for name in IGNORED_FIELDS:
-        if name in spec:
-            ctx.warning(
-                "ignored-field",
-                f"{component}.{name} is ignored: it needs Knative, KEDA or AcceleratorClasses, which omegen does not render",
-                ctx.origin(component, name),
-            )
 
     multinode = _is_multinode(ctx, component, spec)
     bounds = scaling.replicas(ctx, component, spec)
