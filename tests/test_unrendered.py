@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import omegen_yaml
 from omegen import pipeline, yamlio
 from omegen.errors import Severity
 from omegen.load import unrendered
@@ -68,7 +69,7 @@ def row_id(row) -> str:
 @pytest.mark.parametrize("row", TABLE, ids=row_id)
 def test_every_row_is_reported_at_its_field(row, tree):
     doc, path = document_for(row)
-    src = tree({"doc.yaml": yamlio.dump(doc), "omegen.yaml": "builtinRuntimes: false\n"})
+    src = tree({"doc.yaml": yamlio.dump(doc), "omegen.yaml": omegen_yaml("builtinRuntimes: false\n")})
     _, diagnostics = pipeline.load(src, builtin=False)
     found = [d for d in diagnostics if d.code == "unrendered-field"]
     field = yamlio.format_path(path)
@@ -84,7 +85,7 @@ def test_the_table_has_what_the_issue_names():
     errors = {(r.annotation or ".".join(r.path)) for r in TABLE if r.severity is Severity.ERROR}
     warnings = {(r.annotation or ".".join(r.path)) for r in TABLE if r.severity is Severity.WARNING}
     assert {"spec.model.fineTunedWeights", "spec.acceleratorSelector"} <= errors
-    assert {"spec.kedaConfig", "ome.io/ingress-disable-creation", "ome.io/volcano-queue", "ome.io/dedicated-ai-cluster"} <= warnings
+    assert {"spec.kedaConfig", "ome.io/ingress-disable-creation"} <= warnings
     assert {"FineTunedWeight", "AcceleratorClass"} <= set(UNRENDERED_KINDS)
 
 

@@ -1,7 +1,7 @@
 """Every input omegen accepts but does not render, in one table, each reported by name.
 
 OME's API has fields and annotations that only mean something with software omegen does not render
-(Knative, KEDA, AcceleratorClasses, fine-tuned adapters, ingress controllers, batch queues). Our
+(Knative, KEDA, AcceleratorClasses, fine-tuned adapters, ingress controllers). Our
 output is applied with pruning on, so none of them may vanish in silence:
 
 - a field that changes *what is served* is an error until it is rendered (the base model would be
@@ -105,18 +105,6 @@ TABLE: tuple[Unrendered, ...] = (
         "ingress objects are not rendered (omegen renders the endpoint Service, as OME does with ingress creation disabled)",
         annotation="ome.io/ingress-disable-creation",
         applies=lambda value: str(value).lower() != "true",  # "true" is what omegen renders
-    ),
-    Unrendered(
-        SERVICES,
-        Severity.WARNING,
-        "OME turns it into the pods' Volcano queue label (volcano.sh/queue-name), which omegen does not render",
-        annotation="ome.io/volcano-queue",
-    ),
-    Unrendered(
-        SERVICES,
-        Severity.WARNING,
-        "OME turns it into the pods' Kueue or Volcano queue and priority-class labels, which omegen does not render",
-        annotation="ome.io/dedicated-ai-cluster",
     ),
 )
 
