@@ -8,10 +8,11 @@ substring of stderr, normally `file:line:column: error[code]`.
 
 from __future__ import annotations
 
+from conftest import omegen_yaml
 from test_load import MODEL as _MODEL, OME_RUNTIME, OME_SERVICE
 
 MODEL = _MODEL.replace("  modelType: transformer\n", "  modelType: transformer\n  quantization: fp8\n")
-BASE = {"rt.yaml": OME_RUNTIME, "isvc.yaml": OME_SERVICE, "model.yaml": MODEL, "omegen.yaml": "builtinRuntimes: false\n"}
+BASE = {"rt.yaml": OME_RUNTIME, "isvc.yaml": OME_SERVICE, "model.yaml": MODEL, "omegen.yaml": omegen_yaml("builtinRuntimes: false\n")}
 _IMAGE = "      image: docker.io/lmsysorg/sglang:v0.5.5\n"
 
 
@@ -87,4 +88,37 @@ YAML_LIMITS = [
     ("bad-indent", other("a: 1\nb:\n  - x\n  y: 2\n"), 1, "other.yaml:4:3: error[yaml-syntax]"),
 ]
 
-CASES = YAML_VALUES + YAML_LIMITS
+_BAD = "error[invalid-field]: spec.engineConfig."
+WRONG_TYPES = [
+    ("resources-10", runner("      resources: 10\n"), 1, "rt.yaml:20:7: " + _BAD + "runner.resources: expected object, got integer 10"),
+    ("limits-list", runner("      resources: {limits: [1]}\n"), 1, "rt.yaml:20:19: " + _BAD + "runner.resources.limits: expected object, got array"),
+    ("limit-value-map", runner("      resources: {limits: {cpu: {a: 1}}}\n"), 1, _BAD + "runner.resources.limits.cpu: expected number or string, got object"),
+    ("volumeMounts-5", runner("      volumeMounts: 5\n"), 1, "rt.yaml:20:7: " + _BAD + "runner.volumeMounts: expected array, got integer 5"),
+    ("volumeMount-path-list", runner("      volumeMounts: [{name: v, mountPath: [a]}]\n"), 1, _BAD + "runner.volumeMounts[0].mountPath: expected string, got array"),
+    ("env-5", runner("      env: 5\n"), 1, _BAD + "runner.env: expected array, got integer 5"),
+    ("env-item-string", runner("      env: [x]\n"), 1, _BAD + 'runner.env[0]: expected object, got string "x"'),
+    ("env-name-list", runner("      env: [{name: [a], value: b}]\n"), 1, _BAD + "runner.env[0].name: expected string, got array"),
+    ("env-name-map", runner("      env: [{name: {a: 1}, value: b}]\n"), 1, _BAD + "runner.env[0].name: expected string, got object"),
+    ("env-value-from-string", runner("      env: [{name: a, valueFrom: x}]\n"), 1, _BAD + 'runner.env[0].valueFrom: expected object, got string "x"'),
+    ("runner-name-list", {"rt.yaml": OME_RUNTIME.replace("      name: ome-container\n", "      name: [ome]\n")}, 1, "rt.yaml:18:7: " + _BAD + "runner.name: expected string, got array"),
+    ("ports-5", runner("      ports: 5\n"), 1, _BAD + "runner.ports: expected array, got integer 5"),
+    ("port-item-string", runner("      ports: [x]\n"), 1, _BAD + 'runner.ports[0]: expected object, got string "x"'),
+    ("container-port-list", runner("      ports: [{containerPort: [1]}]\n"), 1, _BAD + "runner.ports[0].containerPort: expected integer, got array"),
+    ("probe-string", runner("      readinessProbe: x\n"), 1, _BAD + 'runner.readinessProbe: expected object, got string "x"'),
+    ("args-map", runner("      args: {a: 1}\n"), 1, _BAD + "runner.args: expected array, got object"),
+    ("arg-map", runner("      args: [{a: 1}]\n"), 1, _BAD + "runner.args[0]: expected string, got object"),
+    ("volume-name-list", engine_config("    volumes: [{name: [a], emptyDir: {}}]\n"), 1, _BAD + "volumes[0].name: expected string, got array"),
+    ("volumes-5", engine_config("    volumes: 5\n"), 1, _BAD + "volumes: expected array, got integer 5"),
+    ("toleration-key-list", engine_config("    tolerations: [{key: [a]}]\n"), 1, _BAD + "tolerations[0].key: expected string, got array"),
+    ("affinity-terms-5", engine_config("    affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: 5}}\n"), 1, _BAD + "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution: expected object"),
+    ("sidecar-resources-10", engine_config("    containers: [{name: side, image: x, resources: 10}]\n"), 1, _BAD + "containers[0].resources: expected object, got integer 10"),
+    ("strategy-rolling-5", engine_config("    deploymentStrategy: {rollingUpdate: 5}\n"), 1, _BAD + "deploymentStrategy.rollingUpdate: expected object"),
+    ("service-runner-resources-10", service_engine("{minReplicas: 1, maxReplicas: 2, runner: {resources: 10}}"), 1, "isvc.yaml:8:53: error[invalid-field]: spec.engine.runner.resources: expected object, got integer 10"),
+    ("service-runner-env-5", service_engine("{minReplicas: 1, maxReplicas: 2, runner: {env: 5}}"), 1, "error[invalid-field]: spec.engine.runner.env: expected array, got integer 5"),
+    ("service-volumeMounts-5", service_engine("{minReplicas: 1, maxReplicas: 2, runner: {volumeMounts: 5}}"), 1, "error[invalid-field]: spec.engine.runner.volumeMounts: expected array, got integer 5"),
+    ("service-leader-runner-limits", service_engine("{minReplicas: 1, maxReplicas: 2, leader: {runner: {resources: {limits: [1]}}}}"), 1, "error[invalid-field]: spec.engine.leader.runner.resources.limits: expected object, got array"),
+    # A null from the service deletes the runtime's value: allowed where Kubernetes allows null.
+    ("service-null-deletes", service_engine("{minReplicas: 1, maxReplicas: 2, runner: {resources: {limits: null}}}"), 0, "kind: Deployment"),
+]
+
+CASES = YAML_VALUES + YAML_LIMITS + WRONG_TYPES

@@ -19,10 +19,11 @@ def build(tree, runtime=RUNTIME, service=SERVICE):
 def test_container_field_of_the_wrong_type(tree):
     runtime = RUNTIME.replace("        requests:\n          cpu: 128", "        requests:\n          cpu: [128]")
     texts, result = build(tree, runtime=runtime)
+    # Free-form Kubernetes fields are typed where they are written, before any rendering code reads them.
     assert texts == [
-        "isvc.yaml:7:3: error[output-schema]: Deployment llama-3-1-70b/llama-3-1-70b-engine: "
-        "spec.template.spec.containers[0].resources.requests.cpu: expected string or number, got array [128] "
-        "(from runtime runtime.yaml:23, spec.containers[0].resources.requests.cpu)"
+        "isvc.yaml:11:7: error[runtime-not-found]: runtime vllm-text-generation could not be loaded: "
+        "its definition at runtime.yaml:1 has errors (reported there)",
+        "runtime.yaml:23:11: error[invalid-field]: spec.containers[0].resources.requests.cpu: expected number or string, got array",
     ]
     assert not result.ok
 
@@ -75,11 +76,13 @@ spec:
     runner:
       name: ome-container
       resources:
-        limits: {memory: {amount: 200Gi}}
+        limitz: {memory: 200Gi}
 """
+    # (A field of the wrong type is reported at the source, before rendering: an unknown field
+    # is what reaches the output check.)
     texts, _ = build(tree, service=service)
     assert texts == [
         "isvc.yaml:9:3: error[output-schema]: Deployment llama-3-1-70b/llama-3-1-70b-engine: "
-        "spec.template.spec.containers[0].resources.limits.memory: expected string or number, got object "
-        '{"amount": "200Gi"} (from service isvc.yaml:13, spec.engine.runner.resources.limits.memory)'
+        'spec.template.spec.containers[0].resources.limitz: unknown field (did you mean "limits"?) '
+        "(from service isvc.yaml:13, spec.engine.runner.resources.limitz)"
     ]

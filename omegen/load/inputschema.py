@@ -19,12 +19,14 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from omegen import api
 from omegen.errors import Diagnostic, error
+from omegen.kube import freeform
 from omegen.resources import data_dir
 from omegen.yamlio import Document, format_path
 
 UNKNOWN_FIELD = "unknown-field"
 INVALID_FIELD = "invalid-field"
 
+DEFAULT_KUBERNETES_VERSION = api.Config().kubernetes_version
 _MAX_SHOWN = 40  # characters of a bad string value quoted in a message
 
 # YAML's integer is Python's int; JSON Schema would also accept 1.0 and True would never pass,
@@ -48,14 +50,15 @@ def load_schema(kind: str) -> dict:
 
 
 @functools.cache
-def _validator(kind: str) -> jsonschema.protocols.Validator:
-    # Compiled once per kind: the checks run for every source document.
-    return _Validator(load_schema(kind))
+def _validator(kind: str, kubernetes_version: str) -> jsonschema.protocols.Validator:
+    # Compiled once per kind: the checks run for every source document. Free-form Kubernetes parts
+    # (containers, pod-spec fields) are typed from the Kubernetes definitions (kube/freeform).
+    return _Validator(freeform.enrich(load_schema(kind), kubernetes_version))
 
 
-def check_document(kind: str, doc: Document, file: str) -> list[Diagnostic]:
+def check_document(kind: str, doc: Document, file: str, kubernetes_version: str = DEFAULT_KUBERNETES_VERSION) -> list[Diagnostic]:
     """Every schema violation in `doc` as a positioned diagnostic, one per field, sorted."""
-    return check_with(_validator(kind), doc, file)
+    return check_with(_validator(kind, kubernetes_version), doc, file)
 
 
 def validator_for(schema: dict) -> jsonschema.protocols.Validator:
@@ -102,7 +105,7 @@ def _explain(err: ValidationError) -> Iterator[tuple[int, tuple, str, str]]:
             if isinstance(value, dict) and name not in value:
                 yield 2, path + (name,), INVALID_FIELD, f"{format_path(path + (name,))}: missing required field"
     elif kind == "type":
-        types = " or ".join(_as_list(expected))
+        types = " or ".join(_non_null(expected))
         yield 0, path, INVALID_FIELD, f"{where}: expected {types}, got {_describe(value)}"
     elif kind == "enum":
         choices = ", ".join(str(choice) for choice in expected)
@@ -123,7 +126,7 @@ def _explain(err: ValidationError) -> Iterator[tuple[int, tuple, str, str]]:
         if others:
             yield from _explain(best_match(others))
         else:
-            types = sorted({t for e in err.context if e.validator == "type" for t in _as_list(e.validator_value)})
+            types = sorted({t for e in err.context if e.validator == "type" for t in _non_null(e.validator_value)})
             yield 0, path, INVALID_FIELD, f"{where}: expected {' or '.join(types)}, got {_describe(value)}"
     else:
         yield 4, path, INVALID_FIELD, f"{where}: {err.message.splitlines()[0]}"
@@ -131,6 +134,12 @@ def _explain(err: ValidationError) -> Iterator[tuple[int, tuple, str, str]]:
 
 def _as_list(value: Any) -> list:
     return [value] if isinstance(value, str) else list(value)
+
+
+def _non_null(types: Any) -> list:
+    # Kubernetes types accept null (a patch's null deletes a value); "expected object or null, got
+    # integer 10" would suggest null is what to write.
+    return [t for t in _as_list(types) if t != "null"] or ["null"]
 
 
 def _describe(value: Any) -> str:

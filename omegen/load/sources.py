@@ -19,6 +19,7 @@ from omegen.load.discover import SourceDocument, discover, read_documents
 from omegen.errors import Diagnostic, error, has_errors, info
 from omegen.kube.names import DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN, name_problem
 from omegen.load.normalize import normalize
+from omegen.kube.schemas import UnsupportedVersion, normalize_version
 from omegen.resources import data_dir
 
 BUILTIN_PREFIX = "<builtin>"
@@ -74,7 +75,7 @@ def _build_sources(docs: list[SourceDocument], config: Config, diagnostics: list
     seen: dict = {}  # identity → SourceDocument, for duplicate reports
     rejected: dict = {}  # identity → "file:line" of documents dropped for their errors
     for found in docs:
-        problems = inputschema.check_document(found.kind, found.doc, found.file)
+        problems = inputschema.check_document(found.kind, found.doc, found.file, _schema_version(config))
         problems += _check_metadata(found)
         problems += unrendered.check(found)
         diagnostics.extend(problems)
@@ -158,3 +159,12 @@ def _check_metadata(found: SourceDocument) -> list[Diagnostic]:
         if why:
             problems.append(found.error("invalid-name", f"metadata.namespace: {why}", ("metadata", "namespace")))
     return problems
+
+
+def _schema_version(config: Config) -> str:
+    """The Kubernetes version free-form fields are typed by: the configured one when its schemas are
+    bundled (omegen.yaml reports it otherwise), else the default."""
+    try:
+        return normalize_version(config.kubernetes_version)
+    except UnsupportedVersion:
+        return inputschema.DEFAULT_KUBERNETES_VERSION
