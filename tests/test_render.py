@@ -21,7 +21,7 @@ from omegen.render.modelref import model_label_key, model_volume_name, truncate_
 from omegen.errors import Severity, has_errors
 from omegen.render.service import render_service
 from omegen.render.templatevars import TemplateVarError, substitute_text
-from omegen.render.workloads import lws_name, render_template
+from omegen.render.workloads import lws_name
 
 from conftest import SHARED
 UPSTREAM = SHARED / "upstream" / "ome" / "config"
@@ -822,25 +822,6 @@ def test_template_variable_errors_point_at_the_field():
 # ----------------------------------------------------------------------------------- templates, determinism
 
 
-def test_a_platform_template_directory_overrides_a_builtin_template(tmp_path):
-    (tmp_path / "service.yaml.j2").write_text(
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ name | tojson }}\n  namespace: {{ namespace | tojson }}\n"
-        "  labels: {{ labels | tojson }}\n  annotations: {{ {'platform': 'yes'} | tojson }}\n"
-        "spec:\n  type: {{ type | tojson }}\n  selector: {{ selector | tojson }}\n  ports: {{ ports | tojson }}\n"
-    )
-    service = make_service({})
-    objects, diagnostics = render_service(Resolution(service, make_model(), make_runtime({"runner": RUNNER})), template_dir=str(tmp_path))
-    assert not diagnostics
-    services = [r.obj for r in objects if r.kind == "Service"]
-    assert services and all(s["metadata"]["annotations"] == {"platform": "yes"} for s in services)
-
-
-def test_templates_are_sandboxed_and_strict(tmp_path):
-    (tmp_path / "service.yaml.j2").write_text("kind: {{ undefined_value }}\n")
-    with pytest.raises(Exception, match="undefined"):
-        render_service(Resolution(make_service({}), make_model(), make_runtime({"runner": RUNNER})), template_dir=str(tmp_path))
-
-
 def test_rendering_is_deterministic_and_pure():
     runtime = make_runtime({"runner": RUNNER}, router={"runner": ROUTER_RUNNER, "config": {"b": "1", "a": "2"}})
     service = make_service({"minReplicas": 1, "maxReplicas": 2}, router={})
@@ -923,14 +904,3 @@ def test_upstream_samples_render_with_the_runtime_they_name(upstream_lws):
     assert set(outcome) == {"rendered", "knative-required", "no-runner", "missing-volume"}
     assert outcome["no-runner"] == outcome["missing-volume"] == 1 and outcome["knative-required"] == 3
     assert outcome["rendered"] >= 85 and lws >= 4
-
-
-def test_template_values_come_back_as_json_would_give_them(tmp_path):
-    # Values are put back after the skeleton is parsed: exactly JSON's view of them, never re-read as
-    # YAML, so a string that looks like omegen's placeholder, or like YAML (`on`, `1e3`), stays as written.
-    (tmp_path / "x.yaml.j2").write_text("a: {{ a | tojson(2) }}\nb: {{ b | tojson }}\nc: {{ {'k': 1} | tojson }}\n")
-    values = {"a": {"n": (1, 2), "yes": "on"}, "b": "\x00omegen-value:0 1e3"}
-    assert render_template("x.yaml.j2", str(tmp_path), **values) == [
-        {"a": {"n": [1, 2], "yes": "on"}, "b": "\x00omegen-value:0 1e3", "c": {"k": 1}}
-    ]
-    assert render_template("x.yaml.j2", str(tmp_path), **values) == render_template("x.yaml.j2", str(tmp_path), **values)

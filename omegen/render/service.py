@@ -7,23 +7,22 @@ or a LeaderWorkerSet for a leader/worker group; its Service; an HPA when it auto
 more than one replica can run; for the router, its ServiceAccount, Role and RoleBinding. Then the
 endpoint `Service <isvc>`, to the router when there is one, else the engine. The work is done in
 `components` (merge, shape, pods) and `workloads` (objects from the templates); the decisions are
-written down in docs/rendering.md.
+written down in docs/rendering.md. A template that fails is reported, at the template and the service,
+as an error; nothing of that service is rendered.
 """
 
 from __future__ import annotations
 
-from typing import Optional
-
-from omegen.api import Rendered, Resolution
+from omegen.api import InferenceService, Rendered, Resolution
 from omegen.render.components import Component, build_component, declared_components, service_mode
 from omegen.errors import Diagnostic, error, has_errors, info
 from omegen.render.context import DEPLOYMENT_MODE, ENGINE, ROUTER
-from omegen.render.workloads import component_objects, endpoint_service
+from omegen.render.workloads import TemplateFailure, component_objects, endpoint_service
 
 
-def render_service(resolution: Resolution, *, template_dir: Optional[str] = None) -> tuple[list[Rendered], list[Diagnostic]]:
+def render_service(resolution: Resolution) -> tuple[list[Rendered], list[Diagnostic]]:
     """The objects of one service and the problems found rendering it. Objects are returned only
-    when there is no error; `template_dir` overrides the built-in templates file by file."""
+    when there is no error."""
     service, runtime, model = resolution.service, resolution.runtime, resolution.model
     if runtime is None:
         return [], []
@@ -58,11 +57,29 @@ def render_service(resolution: Resolution, *, template_dir: Optional[str] = None
     if has_errors(diagnostics) or ENGINE not in components:
         return [], diagnostics
 
-    rendered: list[Rendered] = []
-    for component in components.values():
-        for obj in component_objects(component, service.namespace, template_dir):
-            rendered.append(Rendered(obj, key, component.sources, component.locate))
-    target = components.get(ROUTER) or components[ENGINE]
-    endpoint = endpoint_service(service.name, service.namespace, service.annotations, target, template_dir)
-    rendered.append(Rendered(endpoint, key, target.sources))
+    try:
+        rendered: list[Rendered] = []
+        for component in components.values():
+            for obj in component_objects(component, service.namespace):
+                rendered.append(Rendered(obj, key, component.sources, component.locate))
+        target = components.get(ROUTER) or components[ENGINE]
+        endpoint = endpoint_service(service.name, service.namespace, service.annotations, target)
+        rendered.append(Rendered(endpoint, key, target.sources))
+    except TemplateFailure as failure:
+        return [], diagnostics + [_template_error(failure, service)]
     return rendered, diagnostics
+
+
+def _template_error(failure: TemplateFailure, service: InferenceService) -> Diagnostic:
+    """At the service (the user's file) and naming the template: the template is omegen's, so the
+    fix is omegen's, but the report must say which service it stopped."""
+    at = service.where()
+    return error(
+        "template-error",
+        f"InferenceService {service.namespace}/{service.name}: template {failure.where} failed: {failure.problem}; "
+        "this is a bug in omegen, please report it",
+        at.file,
+        at.line,
+        at.column,
+        at.field,
+    )

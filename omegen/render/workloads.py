@@ -1,14 +1,16 @@
-"""Kubernetes objects for a resolved component, from the jinja2 skeletons in `omegen/templates/`.
+"""Kubernetes objects for a resolved component, from the jinja2 skeletons in `omegen/render/templates/`.
 
 The templates hold metadata and structure only; every value reaches them as JSON through `tojson`
-(JSON is YAML flow syntax), in a sandboxed environment with `StrictUndefined`. A platform team may
-point omegen at its own template directory: a file there replaces the built-in one of that name.
+(JSON is YAML flow syntax), in an immutable sandboxed environment with `StrictUndefined`. They are
+omegen's own: a team changes the output with overlays, not with templates of its own. A template that
+fails (to render, or to give YAML) raises `TemplateFailure`, which `render_service` reports.
 """
 
 from __future__ import annotations
 
 import contextvars
 import json
+import traceback
 from functools import lru_cache
 from typing import Any, Optional
 
@@ -51,22 +53,36 @@ _PLACEHOLDER = "\x00omegen-value:"
 _rendered_values: contextvars.ContextVar[list] = contextvars.ContextVar("rendered_values")
 
 
+TEMPLATES = "omegen/render/templates"  # how a diagnostic names a template
+
+
+class TemplateFailure(Exception):
+    """One of omegen's templates failed: a bug in omegen, reported at the template and the service."""
+
+    def __init__(self, template: str, line: int, problem: str):
+        super().__init__(f"{template}:{line}: {problem}" if line else f"{template}: {problem}")
+        self.template, self.line, self.problem = template, line, problem
+
+    @property
+    def where(self) -> str:
+        return f"{TEMPLATES}/{self.template}" + (f":{self.line}" if self.line else "")
+
+
 @jinja2.pass_context  # a context filter is never run on constants at compile time
 def _tojson(_context: Any, value: Any, indent: Optional[int] = None) -> str:
     # `indent` (jinja2's own tojson takes it) changes nothing: the value itself is put back.
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()  # StrictUndefined everywhere, a filter's argument included
     values = _rendered_values.get()
     values.append(json.loads(json.dumps(value, sort_keys=True, ensure_ascii=False)))  # exactly JSON's view
     return json.dumps(f"{_PLACEHOLDER}{len(values) - 1}")
 
 
-@lru_cache(maxsize=8)
-def environment(template_dir: Optional[str] = None) -> jinja2.Environment:
-    loaders: list = []
-    if template_dir:
-        loaders.append(jinja2.FileSystemLoader(template_dir))
-    loaders.append(jinja2.PackageLoader("omegen.render", "templates"))
+def sandboxed_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
+    """The environment every template renders in: sandboxed (no attribute that starts with `_`, no
+    mutation of a value, `str.format` checked the same way), strict about undefined names."""
     env = jinja2.sandbox.ImmutableSandboxedEnvironment(
-        loader=jinja2.ChoiceLoader(loaders),
+        loader=loader,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
@@ -75,16 +91,40 @@ def environment(template_dir: Optional[str] = None) -> jinja2.Environment:
     return env
 
 
-def render_template(template: str, template_dir: Optional[str] = None, /, **values: Any) -> list[dict]:
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    return sandboxed_environment(jinja2.PackageLoader("omegen.render", "templates"))
+
+
+def render_template(template: str, /, **values: Any) -> list[dict]:
     """The objects a template produces (a template may hold several documents), pruned."""
     token = _rendered_values.set([])
     try:
-        text = environment(template_dir).get_template(template).render(**values)
+        text = environment().get_template(template).render(**values)
         inserted = _rendered_values.get()
+    except Exception as exc:  # noqa: BLE001 - whatever a template raises is the template's failure
+        raise TemplateFailure(template, _template_line(exc, template), _problem(exc)) from exc
     finally:
         _rendered_values.reset(token)
-    docs = yamlio.load_documents(text, positions=False)
+    try:
+        docs = list(yamlio.load_documents(text, positions=False))
+    except yamlio.YAMLError as exc:
+        raise TemplateFailure(template, exc.line, f"its output is not YAML: {exc.message}") from exc
     return [prune(_put_back(doc.data, inserted)) for doc in docs if doc.data is not None]
+
+
+def _template_line(exc: Exception, template: str) -> int:
+    """The template's line: a syntax error knows it; jinja2 puts a runtime error's template frame in
+    the traceback, under the template's file name."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return exc.lineno
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.replace("\\", "/").endswith("/" + template)]
+    return (frames[-1].lineno or 0) if frames else 0
+
+
+def _problem(exc: Exception) -> str:
+    message = getattr(exc, "message", None) or str(exc)
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 def _put_back(value: Any, inserted: list) -> Any:
@@ -171,17 +211,16 @@ def _service_type(annotations: dict) -> str:
 # ---------------------------------------------------------------------------------------- objects
 
 
-def component_objects(component: Component, namespace: str, template_dir: Optional[str] = None) -> list[dict]:
+def component_objects(component: Component, namespace: str) -> list[dict]:
     """Workload, Service, HPA (when autoscaled), PDB (when more than one replica can run), and
     the router's ServiceAccount/Role/RoleBinding."""
     objects: list[dict] = []
     common = {"namespace": namespace, "labels": component.labels}
     if component.component == ROUTER:
-        objects += _router_rbac(component, namespace, template_dir)
+        objects += _router_rbac(component, namespace)
     if component.multinode:
         objects += render_template(
             "leaderworkerset.yaml.j2",
-            template_dir,
             name=lws_name(component.name),
             annotations=component.annotations,
             replicas=component.fixed_replicas,
@@ -197,7 +236,6 @@ def component_objects(component: Component, namespace: str, template_dir: Option
     else:
         objects += render_template(
             "deployment.yaml.j2",
-            template_dir,
             name=component.name,
             annotations=component.annotations,
             replicas=component.fixed_replicas,
@@ -209,7 +247,6 @@ def component_objects(component: Component, namespace: str, template_dir: Option
         )
     objects += render_template(
         "service.yaml.j2",
-        template_dir,
         name=component.name,  # never truncated: a name over 63 characters is a validation error, not a silent collision
         annotations={k: v for k, v in component.annotations.items() if not k.startswith(POD_ONLY_ANNOTATIONS)},
         type=_service_type(component.annotations),
@@ -221,7 +258,6 @@ def component_objects(component: Component, namespace: str, template_dir: Option
     if component.metrics:
         objects += render_template(
             "horizontalpodautoscaler.yaml.j2",
-            template_dir,
             name=component.name,
             target=workload_ref(component),
             min_replicas=component.min_replicas,
@@ -233,7 +269,6 @@ def component_objects(component: Component, namespace: str, template_dir: Option
     if component.disruption_budget:
         objects += render_template(
             "poddisruptionbudget.yaml.j2",
-            template_dir,
             name=component.name,
             selector=pod_selector(component),
             budget=component.disruption_budget,
@@ -243,12 +278,11 @@ def component_objects(component: Component, namespace: str, template_dir: Option
     return objects
 
 
-def _router_rbac(component: Component, namespace: str, template_dir: Optional[str]) -> list[dict]:
+def _router_rbac(component: Component, namespace: str) -> list[dict]:
     name = component.name
     account = component.pod.get("serviceAccountName") if component.pod else name
     return render_template(
         "router-rbac.yaml.j2",
-        template_dir,
         name=name,
         namespace=namespace,
         labels=component.labels,
@@ -262,7 +296,6 @@ def endpoint_service(
     namespace: str,
     service_annotations: dict,
     target: Component,
-    template_dir: Optional[str] = None,
 ) -> dict:
     """`Service <isvc>`: the service's entry point, to the router when there is one, else the engine
     (its leaders, for a LeaderWorkerSet)."""
@@ -275,7 +308,6 @@ def endpoint_service(
     service_type = _service_type(service_annotations)
     (obj,) = render_template(
         "service.yaml.j2",
-        template_dir,
         name=service_name,
         namespace=namespace,
         labels=labels,
