@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Mapping, Optional
 
 from omegen.api import INFERENCE_SERVICE, Rendered, Resolution, Sources
 from omegen.emit import tree as emit
 from omegen.errors import Diagnostic, error, has_errors, promote_warnings, sort_diagnostics
+from omegen.load import memory
 from omegen.load.sources import load_sources
 from omegen.render import service as render
 from omegen.resolve import runtime_checks, select
@@ -44,6 +45,9 @@ class Options:
     prune: bool = False  # with `out`: removing more than half of OUT's services is meant
     kubernetes_version: Optional[str] = None  # overrides omegen.yaml; must be a bundled version
     cluster_version: Optional[str] = None  # the target cluster's (Argo CD's KUBE_VERSION), when omegen.yaml sets none
+    # In-memory sources (relative path → text, omegen.yaml included) instead of the tree at `src`:
+    # a KRM function's items. Diagnostics name these paths.
+    files: Optional[Mapping[str, str]] = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,16 @@ BuildResult = Build
 
 def run(options: Options) -> Build:
     """Every stage in order; the output (stream or tree) only when every stage before it succeeded."""
+    if options.files is not None:  # `src` then only names them in messages
+        with memory.materialize(options.files) as root:
+            return _run(options, root)
+    return _run(options, options.src)
+
+
+def _run(options: Options, root: Path) -> Build:
     skip = options.skip + ((options.out,) if options.out is not None else ())
     sources, diagnostics = load(
-        options.src,
+        root,
         builtin=options.builtin,
         skip=skip,
         kubernetes_version=options.kubernetes_version,

@@ -116,3 +116,13 @@ def port_name_problem(name: str) -> Optional[str]:
     if not re.search(r"[a-z]", name):
         return f"{show(name)} is not a valid port name (it must contain a letter)"
     return None
+
+
+# Annotations that tell kpt and kustomize how to handle a file (its path and index, "local config,
+# never apply", a function's config): they belong to the source document, never to an object
+# rendered from it. Copied onto a Deployment, local-config would make kpt and kustomize drop it.
+TOOL_ANNOTATION_PREFIXES = ("config.kubernetes.io/", "internal.config.kubernetes.io/", "config.k8s.io/", "kustomize.config.k8s.io/")
+
+
+def is_tool_annotation(key: str) -> bool:
+    return str(key).startswith(TOOL_ANNOTATION_PREFIXES)

@@ -30,6 +30,7 @@ from omegen.api import (
     Model,
     Runtime,
 )
+from omegen.kube.names import is_tool_annotation
 from omegen.load.discover import SourceDocument
 from omegen.errors import Diagnostic, has_errors
 from omegen.load.sizes import SizeError, parse_range, parse_size
@@ -73,7 +74,7 @@ def _metadata(found: SourceDocument, config: Config) -> tuple[str, Optional[str]
         created = created.isoformat()
     # Keys as Kubernetes reads them: a YAML 1.1 `on:` label is "true", not Python's "True".
     labels = {json_key(k): str(v) for k, v in (metadata.get("labels") or {}).items()}
-    annotations = {json_key(k): str(v) for k, v in (metadata.get("annotations") or {}).items()}
+    annotations = {json_key(k): str(v) for k, v in (metadata.get("annotations") or {}).items() if not is_tool_annotation(json_key(k))}
     return str(metadata["name"]), namespace, labels, annotations, created
 
 
