@@ -18,11 +18,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
-from omegen.api import INFERENCE_SERVICE, Rendered, Resolution, Sources
+from omegen.api import EMIT_MODELS_ONLY, INFERENCE_SERVICE, Model, Rendered, Resolution, Sources
 from omegen.emit import tree as emit
 from omegen.errors import Diagnostic, error, has_errors, promote_warnings, sort_diagnostics
 from omegen.load import memory
 from omegen.load.sources import load_sources
+from omegen.render import models as render_models
 from omegen.render import service as render
 from omegen.resolve import runtime_checks, select
 from omegen.validate import kubeconform
@@ -89,7 +90,7 @@ def _run(options: Options, root: Path) -> Build:
     )
     if options.write and not options.allow_empty:  # validating a catalog without services is meant
         diagnostics.extend(_nothing_to_build(options.src, sources))
-    resolutions, objects = [], []
+    resolutions, objects, used_models = [], [], []
     for key in sorted(sources.services):
         resolution = select.resolve(sources.services[key], sources)
         resolutions.append(resolution)
@@ -100,7 +101,9 @@ def _run(options: Options, root: Path) -> Build:
         diagnostics.extend(problems)
         if not has_errors(problems):
             objects.extend(rendered)
-    objects = emit.order(objects)
+            if rendered:
+                used_models.append(resolution.model)
+    objects = emit.order(_with_models(objects, used_models, sources.config.emit_models))
     if objects:
         diagnostics.extend(validate.validate_objects(objects, sources.config.kubernetes_version))
         if options.kubeconform is not None:
@@ -156,6 +159,15 @@ def _nothing_to_build(src: Path, sources: Sources) -> list[Diagnostic]:
             "it deletes every workload; check SRC, or pass --allow-empty if an empty output is meant",
         )
     ]
+
+
+def _with_models(objects: list[Rendered], used: list[Optional[Model]], emit_models) -> list[Rendered]:
+    """`emitModels`: the services' objects and their models (true), the objects alone (false), or
+    the models alone (only)."""
+    if emit_models is False:
+        return objects
+    models = render_models.model_objects(used)
+    return models if emit_models == EMIT_MODELS_ONLY else objects + models
 
 
 def _strict(options: Options, sources: Sources) -> bool:

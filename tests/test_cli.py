@@ -38,6 +38,7 @@ def test_build_writes_a_tree_and_check_detects_staleness(seed_tree, tmp_path, ca
     out_dir = tmp_path / "out"
     assert run(["build", str(seed_tree), "-o", str(out_dir)], capsys)[0] == 0
     assert sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*.yaml")) == [
+        "_cluster/llama-3-1-70b.clusterbasemodel.yaml",  # the model the pods wait for (emitModels)
         "kustomization.yaml",
         "llama-3-1-70b/llama-3-1-70b.yaml",
     ]

@@ -115,7 +115,7 @@ def test_removing_more_than_half_of_out_needs_prune(built, capsys):
     assert snapshot(out) == before
     code, _, err = run(["build", str(src), "-o", str(out), "--prune"], capsys)
     assert code == 0, err
-    assert sorted(snapshot(out)) == ["kustomization.yaml", "llama-3-1-70b/svc-0.yaml"]
+    assert sorted(snapshot(out)) == ["_cluster/llama-3-1-70b.clusterbasemodel.yaml", "kustomization.yaml", "llama-3-1-70b/svc-0.yaml"]
 
 
 def test_removing_half_of_out_is_routine(built, capsys):
@@ -125,7 +125,12 @@ def test_removing_half_of_out_is_routine(built, capsys):
         (src / f"isvc-{n}.yaml").unlink()
     code, _, err = run(["build", str(src), "-o", str(out)], capsys)
     assert code == 0, err
-    assert sorted(snapshot(out)) == ["kustomization.yaml", "llama-3-1-70b/svc-0.yaml", "llama-3-1-70b/svc-1.yaml"]
+    assert sorted(snapshot(out)) == [
+        "_cluster/llama-3-1-70b.clusterbasemodel.yaml",
+        "kustomization.yaml",
+        "llama-3-1-70b/svc-0.yaml",
+        "llama-3-1-70b/svc-1.yaml",
+    ]
 
 
 def test_check_reports_removals_as_stale_without_needing_prune(built, capsys):

@@ -29,7 +29,7 @@ def test_one_broken_service_does_not_hide_the_others(tree):
         builtin=False,
     )
     assert [d.code for d in result.diagnostics] == ["runtime-not-found"]
-    assert sorted({r.service[1] for r in result.objects}) == ["llama-3-1-70b", "second"]
+    assert sorted({r.service[1] for r in result.objects if r.service}) == ["llama-3-1-70b", "second"]  # models: no service
 
 
 def test_strict_turns_warnings_into_errors(tree):

@@ -582,12 +582,18 @@ def test_selector_matching_unit():
 
 def test_export_schemas_layout(tmp_path):
     written = export_schemas(tmp_path / "out")
-    assert written == [tmp_path / "out" / "leaderworkerset.x-k8s.io" / "leaderworkerset_v1.json"]
-    assert written[0].read_bytes() == LWS_SCHEMA.read_bytes()
+    out = tmp_path / "out"
+    lws = out / "leaderworkerset.x-k8s.io" / "leaderworkerset_v1.json"
+    # The models omegen writes (emitModels) are custom resources too: kubeconform needs their schemas.
+    assert written == sorted(written) and lws in written
+    assert {p.relative_to(out).as_posix() for p in written} >= {
+        "ome.io/basemodel_v1beta1.json",
+        "ome.io/clusterbasemodel_v1beta1.json",
+        "leaderworkerset.x-k8s.io/leaderworkerset_v1.json",
+    }
+    assert lws.read_bytes() == LWS_SCHEMA.read_bytes()
     assert export_schemas(tmp_path / "out") == written  # idempotent
-    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "out").rglob("*") if p.is_file()) == [
-        written[0].relative_to(tmp_path)
-    ]
+    assert sorted(p for p in out.rglob("*") if p.is_file()) == sorted(written)
 
 
 def test_kubeconform_missing_executable_is_a_diagnostic(tmp_path):

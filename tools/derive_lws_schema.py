@@ -6,7 +6,9 @@
 reads the LeaderWorkerSet CustomResourceDefinition (default: the copy of kubernetes-sigs/lws
 v0.10.0 in ../shared/upstream/lws/) and writes, for every served version of the CRD,
 `<out>/<group>/<lowercase kind>_<version>.json`: kubeconform's -schema-location layout, e.g.
-`schemas/leaderworkerset.x-k8s.io/leaderworkerset_v1.json`.
+`schemas/leaderworkerset.x-k8s.io/leaderworkerset_v1.json`. Any CRD works: omegen's OME model schemas
+(`schemas/ome.io/{clusterbasemodel,basemodel}_v1beta1.json`) come from OME's `config/crd/full/`
+at the commit the README names.
 
 The schema is the version's `openAPIV3Schema`, made strict the way kubeconform's
 `openapi2jsonschema.py` does it: `additionalProperties: false` on every object node that declares

@@ -1,7 +1,9 @@
 """Stage 5: put rendered objects on stdout or into an output tree, deterministically and atomically.
 
-Layout of an output tree: `OUT/kustomization.yaml` listing `OUT/<namespace>/<isvc>.yaml`, every file
-starting with HEADER. Files without the header, and symlinks inside OUT, are never touched or
+Layout of an output tree: `OUT/kustomization.yaml` listing `OUT/<namespace>/<isvc>.yaml`, the
+models the services use in `OUT/<namespace>/<model>.basemodel.yaml` and (cluster-scoped)
+`OUT/_cluster/<model>.clusterbasemodel.yaml`, every file starting with HEADER. Neither name can be
+a service's: service names have no dots, namespaces no underscores. Files without the header, and symlinks inside OUT, are never touched or
 written through; omegen files whose service is gone are removed; an update is all or nothing.
 """
 
@@ -16,6 +18,10 @@ from typing import Iterable, Optional
 from omegen import yamlio
 from omegen.api import GENERATED_HEADER, Rendered
 from omegen.errors import Diagnostic, error
+from omegen.render.models import NO_SERVICE
+
+# Where cluster-scoped objects (ClusterBaseModels) go: not a valid namespace name.
+CLUSTER_DIRECTORY = "_cluster"
 
 HEADER = GENERATED_HEADER
 
@@ -39,7 +45,8 @@ _KIND_ORDER = {
 
 
 def order(objects: Iterable[Rendered]) -> list[Rendered]:
-    """Grouped by service, then by kind (dependencies first), then by name."""
+    """Grouped by service (the models, which belong to none, first), then by kind (dependencies
+    first), then by name."""
     return sorted(
         objects,
         key=lambda r: (r.service, _KIND_ORDER.get(r.kind, len(_KIND_ORDER)), r.kind, r.namespace or "", r.name),
@@ -58,13 +65,22 @@ class Plan:
     files: dict
 
 
+def output_file(rendered: Rendered) -> str:
+    """The file of OUT an object goes in: its service's, or its own for a model."""
+    if rendered.service == NO_SERVICE:
+        directory = rendered.namespace or CLUSTER_DIRECTORY
+        return f"{directory}/{rendered.name}.{rendered.kind.lower()}.yaml"
+    namespace, name = rendered.service
+    return f"{namespace}/{name}.yaml"
+
+
 def plan_tree(objects: Iterable[Rendered]) -> Plan:
-    by_service: dict = {}
+    by_file: dict = {}
     for r in order(objects):
-        by_service.setdefault(r.service, []).append(r)
+        by_file.setdefault(output_file(r), []).append(r)
     files = {}
-    for (namespace, name), rendered in sorted(by_service.items()):
-        files[f"{namespace}/{name}.yaml"] = HEADER + yamlio.dump_all([r.obj for r in rendered])
+    for rel, rendered in sorted(by_file.items()):
+        files[rel] = HEADER + yamlio.dump_all([r.obj for r in rendered])
     kustomization = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
@@ -139,9 +155,14 @@ def _output_problems(out: Path, changes: Changes, check: bool) -> list[Diagnosti
 PRUNE_THRESHOLD = 0.5
 
 
+def _is_service_file(rel: str) -> bool:
+    # `<namespace>/<isvc>.yaml`; a model's file has the kind in its name (`x.basemodel.yaml`).
+    return "." not in rel.removesuffix(".yaml").rpartition("/")[2]
+
+
 def _mass_removal(out: Path, changes: Changes) -> list[Diagnostic]:
-    present = [rel for rel in _layout_files(out) if _is_ours(out / rel)]
-    removed = changes.remove
+    present = [rel for rel in _layout_files(out) if _is_service_file(rel) and _is_ours(out / rel)]
+    removed = tuple(rel for rel in changes.remove if _is_service_file(rel))
     if not removed or len(removed) <= PRUNE_THRESHOLD * len(present):
         return []
     services = [rel.removesuffix(".yaml") for rel in removed]

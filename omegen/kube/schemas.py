@@ -5,8 +5,9 @@ Schemas bundled by the PyPI package `kubernetes-validate` (`v<X.Y.Z>-local-stric
 plus a shared `_definitions.json`). We read those files ourselves and never call its per-object
 `validate()`, which re-reads 1.4 MB of definitions and rebuilds a validator on every call.
 
-Custom resources (LeaderWorkerSet) come from omegen's own `schemas/<group>/<kind>_<version>.json`
-(derived from the upstream CRD by `tools/derive_lws_schema.py`). A CRD schema describes ObjectMeta as
+Custom resources (LeaderWorkerSet; OME's ClusterBaseModel and BaseModel, which `emitModels` writes)
+come from omegen's own `schemas/<group>/<kind>_<version>.json` (derived from the upstream CRD by
+`tools/derive_lws_schema.py`). A CRD schema describes ObjectMeta as
 a bare `type: object` and carries its own, older copy of PodTemplateSpec; before compiling we point
 both at the core definitions of the configured Kubernetes version, so a LeaderWorkerSet's pod
 templates are checked exactly as strictly as a Deployment's.

@@ -46,6 +46,7 @@ SETTINGS = {
     "defaultNamespace": "default_namespace",
     "builtinRuntimes": "builtin_runtimes",
     "strict": "strict",
+    "emitModels": "emit_models",
 }
 # Keys that name this file's sources, and the Kustomize transforms (the overlay stage's).
 SOURCE_KEYS = ("resources", "components")

@@ -281,6 +281,7 @@ def _model(found: SourceDocument, config: Config):
         disabled=bool(spec.get("disabled")),
         builtin=found.builtin,
         annotations=annotations,
+        document=found.doc.data,
         field_marks=found.field_marks(),
     )
     return model, []
