@@ -14,6 +14,13 @@ SHARED = Path(os.environ.get("OMEGEN_SHARED", REPO.parent / "shared"))
 UPSTREAM_OME = SHARED / "upstream" / "ome" / "config"
 
 
+def pytest_addoption(parser):
+    # Helm's -update: regenerate the golden files from the current output, then read `git diff`.
+    parser.addoption(
+        "--update", action="store_true", default=False, help="rewrite tests/cases/*/expected.yaml and errors.txt from the current output"
+    )
+
+
 def omegen_yaml(body: str = "", name: str = "test") -> str:
     """An omegen.yaml in the KRM form with `body` (top-level YAML) after the header."""
     header = (
