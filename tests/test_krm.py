@@ -14,6 +14,7 @@ import pytest
 from omegen import pipeline, yamlio
 from omegen.api import Rendered
 from omegen.emit import resourcelist as emit
+from omegen.emit.tree import output_file
 from omegen.load import resourcelist as load
 
 OMEGEN = str(Path(sys.executable).parent / "omegen")
@@ -68,10 +69,13 @@ def test_adds_rendered_objects_marks_sources_and_leaves_foreign_items(tmp_path):
     # Exactly what `omegen build` renders for the same sources, one file per service.
     (tmp_path / "omegen.yaml").write_text(yamlio.dump(CONFIG))
     (tmp_path / "chat.yaml").write_text(yamlio.dump(SERVICE))
-    expected = [r.obj for r in pipeline.build(tmp_path).objects]
-    assert [load.as_written(r) for r in rendered] == expected
+    built = pipeline.build(tmp_path).objects
+    assert [load.as_written(r) for r in rendered] == [r.obj for r in built]
+    # Laid out as -o lays out files, under rendered/: the service's objects in one file, the model in its own.
     paths = [(r["metadata"]["annotations"][load.PATH], r["metadata"]["annotations"][load.INDEX]) for r in rendered]
-    assert paths == [("rendered/team-a/chat.yaml", str(i)) for i in range(len(expected))]
+    files = [f"rendered/{output_file(r)}" for r in built]
+    assert paths == [(f, str(files[:i].count(f))) for i, f in enumerate(files)]
+    assert "rendered/team-a/chat.yaml" in files and "rendered/_cluster/llama-3-2-1b-instruct.clusterbasemodel.yaml" in files
 
 
 def test_a_second_run_replaces_instead_of_appending():
@@ -84,7 +88,7 @@ def test_a_second_run_replaces_instead_of_appending():
 def test_without_function_config_the_defaults_apply():
     code, out, _ = run_krm(resource_list([at(SERVICE, "chat.yaml")], config=None))
     assert code == 0
-    assert {i["metadata"].get("namespace") for i in out["items"][1:]} == {"default"}
+    assert {i["metadata"].get("namespace") for i in out["items"][1:] if i["kind"] != "ClusterBaseModel"} == {"default"}
 
 
 def test_resources_in_the_function_config_is_reported_not_read():
@@ -176,8 +180,10 @@ def test_kpt_fn_render_twice_changes_nothing_the_second_time(tmp_path):
     first = run_kpt("fn", "render", "--allow-exec", cwd=root)
     assert first.returncode == 0, first.stderr
     after_first = snapshot(root)
-    rendered = [d.data for d in yamlio.load_documents(after_first["rendered/team-a/chat.yaml"].decode(), positions=False)]
-    assert rendered == [r.obj for r in pipeline.build(root).objects], "kpt wrote what omegen build renders"
+    rendered = [d.data for rel, text in after_first.items() if rel.startswith("rendered/") for d in yamlio.load_documents(text.decode(), positions=False)]
+    identity = lambda o: (o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"])  # noqa: E731
+    built = [r.obj for r in pipeline.build(root).objects]
+    assert sorted(rendered, key=identity) == sorted(built, key=identity), "kpt wrote what omegen build renders"
     assert "config.kubernetes.io/local-config" in (root / "team-a" / "chat.yaml").read_text()
     second = run_kpt("fn", "render", "--allow-exec", cwd=root)
     assert second.returncode == 0, second.stderr

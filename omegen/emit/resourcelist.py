@@ -1,8 +1,8 @@
 """A KRM function's output: the input `ResourceList` with omegen's objects upserted, and its
 diagnostics as `results` (gitops-contracts.md §1.1, §2(e)).
 
-- Every rendered object is a new item placed at `rendered/<namespace>/<isvc>.yaml` (one file per
-  service, as `-o` lays them out), replacing what an earlier run made there.
+- Every rendered object is a new item placed under `rendered/` as `-o` lays files out (one file per
+  service, one per model), replacing what an earlier run made there.
 - The ome.io sources stay in the list (kpt writes the list back to disk) marked
   `config.kubernetes.io/local-config: "true"`, so nothing applies them; an ome.io object the output
   itself includes (a model) stays applicable and is not added twice.
@@ -15,12 +15,11 @@ import copy
 from typing import Iterable
 
 from omegen.api import API_VERSION, Rendered
-from omegen.emit.tree import order
+from omegen.emit.tree import order, output_file
 from omegen.errors import Diagnostic, Severity
 from omegen.load.config import LOCAL_CONFIG
-from omegen.load.resourcelist import INDEX, LEGACY_INDEX, LEGACY_PATH, PATH, Request, item_at
+from omegen.load.resourcelist import INDEX, LEGACY_INDEX, LEGACY_PATH, PATH, RENDERED_DIR, Request, item_at
 
-RENDERED_DIR = "rendered"
 RESULT_SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
 
 
@@ -62,8 +61,7 @@ def _local_config(item: dict) -> dict:
 def _placed(rendered: Iterable[Rendered]) -> list[dict]:
     items, index = [], {}
     for r in rendered:
-        namespace, name = r.service
-        path = f"{RENDERED_DIR}/{namespace}/{name}.yaml"
+        path = f"{RENDERED_DIR}/{output_file(r)}"  # the layout of -o, one rule
         position = str(index.setdefault(path, 0))
         index[path] += 1
         obj = copy.deepcopy(r.obj)

@@ -3,8 +3,8 @@
 The `functionConfig` is the `omegen.yaml` object (none: its defaults). The ome.io items are the
 sources, each read from the file the orchestrator says it came from (`internal.config.kubernetes.io/
 path` and `index`), so diagnostics name the package's own files; `resources` is not read in this
-mode. Items omegen made on an earlier run (labelled `app.kubernetes.io/managed-by: omegen`) are
-dropped, to be made again: a second run replaces, never appends. Everything else is foreign and is
+mode. Items omegen made on an earlier run (labelled `app.kubernetes.io/managed-by: omegen`, or
+under `rendered/`) are dropped, to be made again: a second run replaces, never appends. Everything else is foreign and is
 passed through untouched.
 """
 
@@ -27,6 +27,7 @@ INDEX = "internal.config.kubernetes.io/index"
 LEGACY_PATH = "config.kubernetes.io/path"
 LEGACY_INDEX = "config.kubernetes.io/index"
 MANAGED_BY = ("app.kubernetes.io/managed-by", "omegen")
+RENDERED_DIR = "rendered"  # where omegen krm places what it renders; the directory is omegen's
 
 
 @dataclass
@@ -50,8 +51,14 @@ class Request:
 
 
 def is_ours(item) -> bool:
-    labels = (item.get("metadata") or {}).get("labels") if isinstance(item, dict) else None
-    return isinstance(labels, dict) and labels.get(MANAGED_BY[0]) == MANAGED_BY[1]
+    """Made by an earlier run: labelled as omegen's, or placed in its directory (the models it
+    emits keep their source's labels, so only their place says whose they are)."""
+    if not isinstance(item, dict):
+        return False
+    labels = (item.get("metadata") or {}).get("labels")
+    if isinstance(labels, dict) and labels.get(MANAGED_BY[0]) == MANAGED_BY[1]:
+        return True
+    return (item_path(item) or "").startswith(RENDERED_DIR + "/")
 
 
 def item_path(item: dict) -> Optional[str]:
