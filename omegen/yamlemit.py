@@ -89,11 +89,28 @@ def _reads_back_as_str(value: str) -> bool:
 
 
 # libyaml's IS_PRINTABLE (on UTF-8 bytes) as code points: tab, CR, NEL, BOM and everything past
-# the BMP are not printable, so they force double quotes and are escaped there.
-_NOT_PRINTABLE = re.compile("[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
-# Breaks other than \n that libyaml writes raw inside literal and single-quoted scalars, and lone
-# surrogates (PyYAML fails to encode them): left to PyYAML.
-_AWKWARD = re.compile("[\x85\u2028\u2029\ud800-\udfff]")
+# the BMP are not printable, so they force double quotes and are escaped there. ASCII strings (nearly
+# all) are checked by a small regex; a big character class would cost milliseconds to compile.
+_ASCII_NOT_PRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
+
+
+def _printable(ch: str) -> bool:
+    c = ord(ch)
+    return c == 0x0A or 0x20 <= c <= 0x7E or 0xA0 <= c <= 0xD7FF or (0xE000 <= c <= 0xFFFD and c != 0xFEFF)
+
+
+def _has_special(value: str) -> bool:
+    if value.isascii():
+        return _ASCII_NOT_PRINTABLE.search(value) is not None
+    return not all(map(_printable, value))
+
+
+def _awkward(value: str) -> bool:
+    """Line breaks other than LF that libyaml writes raw inside literal and single-quoted scalars, and
+    lone surrogates (PyYAML fails to encode them): left to PyYAML."""
+    return not value.isascii() and any(ch in "\x85\u2028\u2029" or "\ud800" <= ch <= "\udfff" for ch in value)
+
+
 # Strings every rule below lets through plain (given they read back as str): the common case.
 _SIMPLE = re.compile(r"[A-Za-z0-9_/.][A-Za-z0-9_./=+\-]*\Z")
 
@@ -101,7 +118,6 @@ _ESCAPES = {
     "\x00": "\\0", "\x07": "\\a", "\x08": "\\b", "\t": "\\t", "\n": "\\n", "\x0b": "\\v",
     "\x0c": "\\f", "\r": "\\r", "\x1b": "\\e", '"': '\\"', "\\": "\\\\",
 }  # fmt: skip
-_TO_ESCAPE = re.compile('[^\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]|["\\\\]')
 
 # A scalar this long (with its indentation) could pass libyaml's width, where it folds lines.
 _MAX_SCALAR = 9_000
@@ -114,7 +130,7 @@ def _analyze(value: str) -> tuple[bool, bool, bool]:
     """libyaml's yaml_emitter_analyze_scalar for a non-empty value in block context:
     (plain allowed, single-quoted allowed, block allowed). Multi-line-ness is `"\\n" in value`."""
     block_indicators = value.startswith(("---", "..."))
-    special = _NOT_PRINTABLE.search(value) is not None
+    special = _has_special(value)
     line_breaks = "\n" in value or "\r" in value
     first = value[0]
     followed = len(value) == 1 or value[1] in " \t\r\n"
@@ -162,10 +178,11 @@ def _style(value: str, key: bool) -> str:
     return SINGLE if single else DOUBLE
 
 
-def _escape(match) -> str:
-    ch = match.group()
+def _escape(ch: str) -> str:
     if ch in _ESCAPES:
         return _ESCAPES[ch]
+    if ch != "\n" and _printable(ch):
+        return ch
     code = ord(ch)
     if code <= 0xFF:
         return f"\\x{code:02X}"
@@ -175,7 +192,7 @@ def _escape(match) -> str:
 
 
 def _double(value: str) -> str:
-    return '"' + _TO_ESCAPE.sub(_escape, value) + '"'
+    return '"' + "".join(map(_escape, value)) + '"'
 
 
 def _single(value: str, indent: str) -> str:
@@ -204,7 +221,7 @@ def _scalar(value, indent: str) -> tuple[str, bool]:
     line break, and whether it was a `|+` literal. `indent` is where continuation lines start."""
     kind = type(value)
     if kind is str:
-        if _AWKWARD.search(value):
+        if _awkward(value):
             raise Unsupported("line separator or surrogate")
         style = _style(value, key=False)
         if style == PLAIN:
@@ -253,7 +270,7 @@ _CACHE_LIMIT = 200_000
 def _key(key) -> str:
     if type(key) is not str:
         raise Unsupported("non-str key")
-    if "\n" in key or "\r" in key or _AWKWARD.search(key) or len(key.encode("utf-8")) > _MAX_KEY_BYTES:
+    if "\n" in key or "\r" in key or _awkward(key) or len(key.encode("utf-8")) > _MAX_KEY_BYTES:
         raise Unsupported("complex key")
     style = _style(key, key=True)
     text = key if style == PLAIN else _single(key, "") if style == SINGLE else _double(key)
