@@ -228,8 +228,46 @@ def schema_for(api_version: str, kind: str, kubernetes_version: str) -> Optional
         schema["properties"].setdefault("apiVersion", {})["enum"] = [api_version]
         schema["properties"].setdefault("kind", {})["enum"] = [kind]
     schema["$schema"] = DRAFT_2020_12
-    schema["$defs"] = defs
+    schema["$defs"] = {name: defs[name] for name in _reachable(schema, version)}
     return schema
+
+
+_REF = "#/$defs/"
+
+
+def _refs(node: Any, found: list) -> list:
+    """Every `#/$defs/NAME` that `node` references, NAME only."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith(_REF):
+                found.append(value[len(_REF) :])
+            else:
+                _refs(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _refs(item, found)
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def _def_refs(version: str, name: str) -> tuple:
+    return tuple(_refs(_definitions(version).get(name), []))
+
+
+def _reachable(schema: dict, version: str) -> list[str]:
+    """The definitions a schema can reach, in a stable order. Only these are embedded: compiling a
+    kind with all ~700 definitions costs 4-14 ms, with the 11-114 it uses a fraction of that, and a
+    definition nothing references cannot change a result."""
+    defs = _definitions(version)
+    seen: dict[str, None] = {}
+    pending = _refs(schema, [])
+    while pending:
+        name = pending.pop()
+        if name in seen or name not in defs:
+            continue
+        seen[name] = None
+        pending.extend(_def_refs(version, name))
+    return sorted(seen)
 
 
 # --- validators ------------------------------------------------------------------------------------
