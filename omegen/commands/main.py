@@ -16,7 +16,7 @@ from typing import Optional
 import click
 
 from omegen import __version__
-from omegen.commands import argocd, build, explain, krm, kustomize_plugin, runtimes, schemas, validate
+from omegen.commands import argocd, build, diff, explain, krm, kustomize_plugin, runtimes, schemas, validate
 from omegen.commands.shared import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, StdoutClosed
 
 
@@ -36,7 +36,7 @@ def cli(run: _Run, debug: bool) -> None:
     run.debug = debug
 
 
-for command in (build.build, explain.explain, validate.validate, runtimes.runtimes, schemas.schemas, argocd.argocd, krm.krm, kustomize_plugin.kustomize_plugin):
+for command in (build.build, explain.explain, validate.validate, runtimes.runtimes, schemas.schemas, argocd.argocd, krm.krm, kustomize_plugin.kustomize_plugin, diff.diff):
     cli.add_command(command)
 
 
