@@ -210,6 +210,7 @@ class InferenceService(_Located):
     annotations: dict = field(default_factory=dict, compare=False)
     field_marks: dict = field(default_factory=dict, compare=False, repr=False)
     source_paths: dict = field(default_factory=dict, compare=False, repr=False)
+    layers: tuple = field(default=(), compare=False)  # the omegen.yaml layers over it, innermost first
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,9 @@ class Sources:
     # Objects whose documents had errors: identity (kind, namespace or None, name) → "file:line", so a
     # reference to one says why it is missing instead of "not found".
     rejected: Mapping[tuple, str] = field(default_factory=dict)
+    # Every omegen.yaml of the build (api.Layer) and the order their transforms apply in.
+    layers: tuple = ()
+    layer_order: tuple = ()
 
     def rejected_at(self, kind: str, name: str, namespace: Optional[str] = None) -> Optional[str]:
         return self.rejected.get((kind, namespace if kind in (SERVING_RUNTIME, BASE_MODEL) else None, name))

@@ -6,10 +6,8 @@ leader/worker layered over its component. The rules are the Kubernetes ones (as 
 see ome-behaviour 4.1):
 
 - maps merge key by key, recursively; a scalar (or a value of another type) from the patch wins;
-- lists of objects with a merge key merge item by item: `containers`, `initContainers`,
-  `ephemeralContainers`, `volumes`, `imagePullSecrets`, `env`, `resourceClaims` by `name`; container
-  `ports` by `containerPort` (Service `ports` by `port`); `volumeMounts` by `mountPath`,
-  `volumeDevices` by `devicePath`, `hostAliases` by `ip`, `topologySpreadConstraints` by `topologyKey`;
+- lists of objects with a merge key merge item by item (`containers`, `env`, `volumes` by `name`;
+  container `ports` by `containerPort`, Service `ports` by `port`; `volumeMounts` by `mountPath`, ...);
 - in a merged list, the patch's items come first in patch order, then the items only the base has,
   in base order (OME's order: env `[ENV1(isvc), ENV3, ENV2(runtime)]`);
 - every other list (`tolerations`, `args`, `command`, ...) is replaced by the patch's;
@@ -22,6 +20,17 @@ see ome-behaviour 4.1):
   `$patch: delete` on a map or list item deletes it; `$patch: replace` on a map replaces it whole; a
   list item `{$patch: replace}` makes the patch's list replace the base's.
 
+Which lists merge by which key comes from the Kubernetes OpenAPI definitions (kube.patchmeta):
+- overlay patches on output objects (`strategic_merge(base, patch, meta)`) follow the object's schema,
+  field by field, as `kubectl` does; a LeaderWorkerSet's pod templates are PodTemplateSpecs there;
+- rendering merges OME's engine/decoder/router specs, which have no schema, by field name
+  (`merge_key`): the table is derived from the same definitions (every list under a PodTemplateSpec
+  whose key is the same wherever its name appears). Where the two differ: `ports` is keyed by what
+  its items hold (`containerPort` in a container, `port` in a Service), since rendering cannot know
+  which it is merging; and a field the schema does not describe has no merge key with `meta`.
+The one-of rules below (env `value`/`valueFrom`, probe handlers) are omegen's in both: the
+definitions do not carry them, and a merge that kept both would make an object the API refuses.
+
 Pure functions: inputs are never mutated; the result shares no mutable structure with them.
 """
 
@@ -30,22 +39,14 @@ from __future__ import annotations
 import copy
 from typing import Any, Optional
 
+from omegen.kube.patchmeta import PatchMeta, pod_merge_keys
+
 PATCH_DIRECTIVE = "$patch"
 
-# List field name → merge key of its items.
-MERGE_KEYS = {
-    "containers": "name",
-    "initContainers": "name",
-    "ephemeralContainers": "name",
-    "volumes": "name",
-    "imagePullSecrets": "name",
-    "env": "name",
-    "resourceClaims": "name",
-    "volumeMounts": "mountPath",
-    "volumeDevices": "devicePath",
-    "hostAliases": "ip",
-    "topologySpreadConstraints": "topologyKey",
-}
+
+def _merge_keys() -> dict[str, str]:
+    return {field: key for field, key in pod_merge_keys().items() if field != "ports"}
+
 
 # Mutually exclusive fields (one-of groups), by the field the map sits under.
 _ENV_VALUE = frozenset({"value", "valueFrom"})
@@ -54,9 +55,11 @@ _HANDLER_FIELDS = frozenset({"readinessProbe", "livenessProbe", "startupProbe", 
 _STRATEGY_FIELDS = frozenset({"strategy", "deploymentStrategy"})
 
 
-def strategic_merge(base: Any, patch: Any) -> Any:
-    """Merge `patch` onto `base` (either may be None); returns a new value."""
-    result = _merge(base, patch, "")
+def strategic_merge(base: Any, patch: Any, meta: Optional[PatchMeta] = None) -> Any:
+    """Merge `patch` onto `base` (either may be None); returns a new value. With `meta` (the schema
+    position of `base`, kube.patchmeta.for_object) lists merge as the schema says; without it, by
+    field name (rendering)."""
+    result = _merge(base, patch, "", _ByName() if meta is None else _BySchema(meta))
     return None if result is _DELETED else result
 
 
@@ -82,7 +85,48 @@ def merge_key(field: str, base: Any, patch: Any) -> Optional[str]:
         if items and all("port" in i for i in items):
             return "port"
         return None
-    return MERGE_KEYS.get(field)
+    return _merge_keys().get(field)
+
+
+class _ByName:
+    """Rendering's rules: merge keys by field name, wherever the field is."""
+
+    def child(self, _key: str) -> "_ByName":
+        return self
+
+    items = child
+
+    def list_key(self, field: str, base: list, patch: list) -> Optional[str]:
+        return merge_key(field, base, patch)
+
+    def retain_keys(self, field: str) -> Optional[str]:
+        """"item" (a list item that names another source drops the base's), "map" (a map that
+        names its type keeps only the keys it names), or None."""
+        return "item" if field == "volumes" else "map" if field in _STRATEGY_FIELDS else None
+
+
+class _BySchema:
+    """Overlay rules: the schema position of the value being merged."""
+
+    __slots__ = ("meta", "item_of_retaining_list")
+
+    def __init__(self, meta: PatchMeta, item_of_retaining_list: bool = False):
+        self.meta = meta
+        self.item_of_retaining_list = item_of_retaining_list
+
+    def child(self, key: str) -> "_BySchema":
+        return _BySchema(self.meta.child(key))
+
+    def items(self, _key: str = "") -> "_BySchema":
+        return _BySchema(self.meta.items(), self.meta.retain_keys())
+
+    def list_key(self, _field: str, _base: list, _patch: list) -> Optional[str]:
+        return self.meta.merge_key()
+
+    def retain_keys(self, _field: str) -> Optional[str]:
+        if self.item_of_retaining_list:
+            return "item"
+        return "map" if self.meta.retain_keys() else None
 
 
 class _Deleted:
@@ -93,7 +137,7 @@ class _Deleted:
 _DELETED = _Deleted()
 
 
-def _merge(base: Any, patch: Any, field: str) -> Any:
+def _merge(base: Any, patch: Any, field: str, rules) -> Any:
     if isinstance(patch, dict):
         directive = patch.get(PATCH_DIRECTIVE)
         if directive == "delete":
@@ -101,19 +145,19 @@ def _merge(base: Any, patch: Any, field: str) -> Any:
         if directive == "replace":
             return _clean({k: v for k, v in patch.items() if k != PATCH_DIRECTIVE})
         if isinstance(base, dict):
-            return _merge_maps(base, patch, field)
+            return _merge_maps(base, patch, field, rules)
         return _clean({k: v for k, v in patch.items() if k != PATCH_DIRECTIVE})
     if isinstance(patch, list):
         if isinstance(base, list):
-            return _merge_lists(base, patch, field)
+            return _merge_lists(base, patch, field, rules)
         return _clean_list(patch)
     if patch is None:
         return copy.deepcopy(base)
     return patch
 
 
-def _merge_maps(base: dict, patch: dict, field: str) -> dict:
-    base = _drop_exclusive(base, patch, field)
+def _merge_maps(base: dict, patch: dict, field: str, rules) -> dict:
+    base = _drop_exclusive(base, patch, field, rules)
     out = {k: copy.deepcopy(v) for k, v in base.items()}
     for key, value in patch.items():
         if key == PATCH_DIRECTIVE:
@@ -121,7 +165,7 @@ def _merge_maps(base: dict, patch: dict, field: str) -> dict:
         if value is None:
             out.pop(key, None)
             continue
-        merged = _merge(base.get(key), value, key)
+        merged = _merge(base.get(key), value, key, rules.child(key))
         if merged is _DELETED:
             out.pop(key, None)
         else:
@@ -129,18 +173,18 @@ def _merge_maps(base: dict, patch: dict, field: str) -> dict:
     return out
 
 
-def _drop_exclusive(base: dict, patch: dict, field: str) -> dict:
+def _drop_exclusive(base: dict, patch: dict, field: str, rules) -> dict:
     """Base keys a patch displaces by naming another member of their one-of group."""
     if field == "env":
         group = _ENV_VALUE
     elif field in _HANDLER_FIELDS:
         group = _HANDLERS
-    elif field == "volumes":
+    elif rules.retain_keys(field) == "item":
         # Volume: `retainKeys` — a patch that names a source keeps only the keys it names.
         if set(patch) - {"name", PATCH_DIRECTIVE}:
             return {k: v for k, v in base.items() if k == "name" or k in patch}
         return base
-    elif field in _STRATEGY_FIELDS:
+    elif rules.retain_keys(field) == "map":
         # Deployment strategy: `retainKeys` — a patch that names the type keeps only the keys it
         # names, so `Recreate` drops the base's `rollingUpdate` (which the API server would refuse).
         if patch.get("type") is not None:
@@ -154,10 +198,10 @@ def _drop_exclusive(base: dict, patch: dict, field: str) -> dict:
     return {k: v for k, v in base.items() if k not in group or k in named}
 
 
-def _merge_lists(base: list, patch: list, field: str) -> list:
+def _merge_lists(base: list, patch: list, field: str, rules) -> list:
     if any(isinstance(i, dict) and i.get(PATCH_DIRECTIVE) == "replace" and len(i) == 1 for i in patch):
         return _clean_list([i for i in patch if not (isinstance(i, dict) and i.get(PATCH_DIRECTIVE) == "replace")])
-    key = merge_key(field, base, patch)
+    key = rules.list_key(field, base, patch)
     if key is None:
         return _clean_list(patch)
     base_index: dict = {}
@@ -173,7 +217,7 @@ def _merge_lists(base: list, patch: list, field: str) -> list:
             i = None
         if i is not None:
             used.add(i)
-        merged = _merge(base[i] if i is not None else None, item, field)
+        merged = _merge(base[i] if i is not None else None, item, field, rules.items(field))
         if merged is not _DELETED:
             out.append(merged)
     out.extend(copy.deepcopy(item) for i, item in enumerate(base) if i not in used)

@@ -149,6 +149,12 @@ def _definitions(version: str) -> dict:
     return _read_json(_bundle_root().joinpath(_bundled_dirs()[version], "_definitions.json"))["$defs"]
 
 
+def definitions(kubernetes_version: str) -> dict:
+    """The core definitions (`io.k8s.api.core.v1.PodSpec`, ...) of a Kubernetes version: shared,
+    never to be mutated. They carry the strategic-merge metadata (`x-kubernetes-patch-merge-key`, ...)."""
+    return _definitions(normalize_version(kubernetes_version))
+
+
 def _split_api_version(api_version: str) -> tuple[str, str]:
     group, _, version = api_version.rpartition("/")
     return group, version

@@ -32,6 +32,8 @@ class SourceDocument:
     file: str
     doc: yamlio.Document
     builtin: bool
+    layers: tuple = ()  # the omegen.yaml layers over it (indices into Sources.layers), innermost first
+    default_namespace: Optional[str] = None  # its tree's defaultNamespace, when an omegen.yaml sets one
 
     @property
     def kind(self) -> str:

@@ -8,13 +8,14 @@ built-in one replaces it (an info diagnostic says so), which is how a team custo
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Optional
 
-from omegen.load import inputschema, targetversion, unrendered
+from omegen.load import inputschema, layers, targetversion, unrendered
 from omegen.api import CLUSTER_SCOPED, INFERENCE_SERVICE, Config, InferenceService, Model, Runtime, Sources
-from omegen.load.config import CONFIG_FILE, SOURCE_KEYS, TRANSFORMS, read_config
+from omegen.load.config import CONFIG_FILE
+from omegen.load.layers import Plan
 from omegen.load.discover import SourceDocument, discover, read_documents
 from omegen.errors import Diagnostic, error, has_errors, info
 from omegen.kube.names import DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN, name_problem
@@ -25,6 +26,16 @@ from omegen.resources import data_dir
 BUILTIN_PREFIX = "<builtin>"
 
 
+@dataclass(frozen=True)
+class Gathered:
+    """What a build reads, before anything is checked: the settings, the omegen.yaml layers (for the
+    overlay stage) and every ome.io document found, each with the layers over it."""
+
+    config: Config
+    plan: Plan
+    documents: tuple[SourceDocument, ...]
+
+
 def load_sources(
     root: Path,
     *,
@@ -32,40 +43,67 @@ def load_sources(
     skip: Iterable[Path] = (),
     kubernetes_version: Optional[str] = None,
     cluster_version: Optional[str] = None,
+    boundary: Optional[Path] = None,
 ) -> tuple[Sources, list[Diagnostic]]:
-    """Load the source tree at `root` (plus the built-in catalog unless disabled).
+    """Load the source tree or overlay at `root` (plus the built-in catalog unless disabled), without
+    source patches (the pipeline applies them between `gather` and `build_sources`).
 
     `builtin` and `kubernetes_version` override `omegen.yaml`; `cluster_version` fills in when it sets
     no version (`targetversion`); `skip` lists directories (e.g. the output) to ignore.
     """
-    root = Path(root)
-    found, diagnostics = read_config(root)
+    gathered, diagnostics = gather(
+        root, builtin=builtin, skip=skip, kubernetes_version=kubernetes_version, cluster_version=cluster_version, boundary=boundary
+    )
+    return build_sources(gathered, diagnostics), diagnostics
+
+
+def gather(
+    root: Path,
+    *,
+    builtin: Optional[bool] = None,
+    skip: Iterable[Path] = (),
+    kubernetes_version: Optional[str] = None,
+    cluster_version: Optional[str] = None,
+    boundary: Optional[Path] = None,
+) -> tuple[Gathered, list[Diagnostic]]:
+    found, diagnostics = layers.plan(Path(root), boundary)
     config = Config(**found.settings)
     config, chosen = targetversion.choose(config, "kubernetes_version" in found.settings, kubernetes_version, cluster_version)
     diagnostics.extend(chosen)
     if builtin is not None:
         config = replace(config, builtin_runtimes=builtin)
-    if found.layer is not None and not found.plain:
-        for key in (*SOURCE_KEYS, *TRANSFORMS):
-            if key in found.layer.data:
-                line, column = found.layer.mark((key,))
-                diagnostics.append(error("unsupported-field", f"{key}: overlays are not built by this version yet", CONFIG_FILE, line, column, key))
 
     docs: list[SourceDocument] = []
     if config.builtin_runtimes:
+        everywhere = tuple(reversed(found.order()))  # every layer may patch the catalog, innermost first
         for name in ("runtimes", "models"):
             directory = data_dir(name)
             for path in discover(directory, ()):
                 label = f"{BUILTIN_PREFIX}/{name}/{path.relative_to(directory).as_posix()}"
-                docs.extend(read_documents(path, label, True, diagnostics))
-    for path in discover(root, skip, diagnostics):
-        rel = path.relative_to(root).as_posix()
-        if rel == CONFIG_FILE:
-            continue
-        docs.extend(read_documents(path, rel, False, diagnostics))
+                docs.extend(replace(d, layers=everywhere) for d in read_documents(path, label, True, diagnostics))
+    for part in found.parts:
+        paths = [part.path] if part.path.is_file() else discover(part.path, skip, diagnostics)
+        for path in paths:
+            if path.resolve() in part.excluded:
+                continue
+            rel = part.label if path == part.path else _join(part.label, path.relative_to(part.path).as_posix())
+            if path != part.path and path.relative_to(part.path).as_posix() == CONFIG_FILE:
+                continue
+            docs.extend(
+                replace(d, layers=part.layers, default_namespace=part.default_namespace)
+                for d in read_documents(path, rel, False, diagnostics)
+            )
+    return Gathered(config, found, tuple(docs)), diagnostics
 
-    sources = _build_sources(docs, config, diagnostics)
-    return sources, diagnostics
+
+def _join(prefix: str, rel: str) -> str:
+    return f"{prefix}/{rel}" if prefix else rel
+
+
+def build_sources(gathered: Gathered, diagnostics: list[Diagnostic]) -> Sources:
+    """Check, normalize and index the gathered documents (diagnostics appended to `diagnostics`)."""
+    sources = _build_sources(list(gathered.documents), gathered.config, diagnostics)
+    return replace(sources, layers=gathered.plan.layers, layer_order=gathered.plan.order())
 
 
 def _build_sources(docs: list[SourceDocument], config: Config, diagnostics: list[Diagnostic]) -> Sources:
@@ -80,11 +118,12 @@ def _build_sources(docs: list[SourceDocument], config: Config, diagnostics: list
         problems += unrendered.check(found)
         diagnostics.extend(problems)
         obj = None
+        doc_config = config if found.default_namespace is None else replace(config, default_namespace=found.default_namespace)
         if not has_errors(problems):
-            obj, problems = normalize(found, config)
+            obj, problems = normalize(found, doc_config)
             diagnostics.extend(problems)
         if obj is None:
-            identity = _claimed_identity(found, config)
+            identity = _claimed_identity(found, doc_config)
             if identity is not None:
                 rejected.setdefault(identity, f"{found.file}:{found.doc.line}")
             continue
@@ -105,6 +144,8 @@ def _build_sources(docs: list[SourceDocument], config: Config, diagnostics: list
                 )
                 continue
         seen[identity] = found
+        if isinstance(obj, InferenceService):
+            obj = replace(obj, layers=found.layers)
         table[_key(obj)] = obj
     for identity in seen:
         rejected.pop(identity, None)  # another, valid definition exists
