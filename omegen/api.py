@@ -159,6 +159,7 @@ class Runtime(_Located):
     field_marks: dict = field(default_factory=dict, compare=False, repr=False)
     # Normalized prefix → source prefix, e.g. {"engine.runner": "spec.containers[0]"}.
     source_paths: dict = field(default_factory=dict, compare=False, repr=False)
+    patched: tuple = field(default=(), compare=False)  # (field, overlay patch) for fields a source patch set
 
     @property
     def is_cluster(self) -> bool:
@@ -190,6 +191,7 @@ class Model(_Located):
     document: Optional[dict] = field(default=None, compare=False, repr=False)
     field_marks: dict = field(default_factory=dict, compare=False, repr=False)
     source_paths: dict = field(default_factory=dict, compare=False, repr=False)
+    patched: tuple = field(default=(), compare=False)  # (field, overlay patch) for fields a source patch set
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,7 @@ class InferenceService(_Located):
     annotations: dict = field(default_factory=dict, compare=False)
     field_marks: dict = field(default_factory=dict, compare=False, repr=False)
     source_paths: dict = field(default_factory=dict, compare=False, repr=False)
+    patched: tuple = field(default=(), compare=False)  # (field, overlay patch) for fields a source patch set
     layers: tuple = field(default=(), compare=False)  # the omegen.yaml layers over it, innermost first
 
 

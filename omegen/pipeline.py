@@ -22,7 +22,10 @@ from omegen.api import EMIT_MODELS_ONLY, INFERENCE_SERVICE, Model, Rendered, Res
 from omegen.emit import tree as emit
 from omegen.errors import Diagnostic, error, has_errors, promote_warnings, sort_diagnostics
 from omegen.load import memory
-from omegen.load.sources import load_sources
+from omegen.load.sources import build_sources, gather
+from omegen.overlay import output as overlay_output
+from omegen.overlay import source as overlay_source
+from omegen.overlay.patches import read_patches
 from omegen.render import models as render_models
 from omegen.render import service as render
 from omegen.resolve import runtime_checks, select
@@ -49,6 +52,7 @@ class Options:
     # In-memory sources (relative path → text, omegen.yaml included) instead of the tree at `src`:
     # a KRM function's items. Diagnostics name these paths.
     files: Optional[Mapping[str, str]] = field(default=None, compare=False)
+    root: Optional[Path] = None  # the boundary overlay paths may not leave (default: the git work tree holding src)
 
 
 @dataclass(frozen=True)
@@ -81,10 +85,11 @@ def run(options: Options) -> Build:
 
 def _run(options: Options, root: Path) -> Build:
     skip = options.skip + ((options.out,) if options.out is not None else ())
-    sources, diagnostics = load(
+    sources, diagnostics, patches = _load(
         root,
         builtin=options.builtin,
         skip=skip,
+        boundary=options.root,
         kubernetes_version=options.kubernetes_version,
         cluster_version=options.cluster_version,
     )
@@ -103,6 +108,9 @@ def _run(options: Options, root: Path) -> Build:
             objects.extend(rendered)
             if rendered:
                 used_models.append(resolution.model)
+    # Output transforms act on what rendering made; the emitted models are sources, as written.
+    objects, problems = overlay_output.apply_output(objects, sources, patches)
+    diagnostics.extend(problems)
     objects = emit.order(_with_models(objects, used_models, sources.config.emit_models))
     if objects:
         diagnostics.extend(validate.validate_objects(objects, sources.config.kubernetes_version))
@@ -123,14 +131,32 @@ def build(src: Path, **options) -> Build:
     return run(Options(src=Path(src), write=False, **options))
 
 
-def load(src: Path, *, builtin: Optional[bool] = None, strict: Optional[bool] = None, skip: Iterable[Path] = (), **versions):
-    """Sources plus the load-time and runtime-validation diagnostics (`strict` applied when given).
-    `versions`: `kubernetes_version` and `cluster_version`, as in `Options`."""
-    sources, diagnostics = load_sources(src, builtin=builtin, skip=skip, **versions)
-    diagnostics = list(diagnostics) + list(runtime_checks.check_runtimes(sources))
+def load(src: Path, *, builtin: Optional[bool] = None, strict: Optional[bool] = None, skip: Iterable[Path] = (), **options):
+    """Sources (source patches applied) plus the load-time and runtime-validation diagnostics
+    (`strict` applied when given). `options`: `kubernetes_version`, `cluster_version` and `boundary`
+    (`Options.root`)."""
+    sources, diagnostics, _ = _load(src, builtin=builtin, skip=skip, **options)
     if strict is not None:
         return sources, _finish(diagnostics, strict or sources.config.strict)
     return sources, diagnostics
+
+
+def _load(src: Path, *, builtin: Optional[bool] = None, skip: Iterable[Path] = (), boundary: Optional[Path] = None, **versions):
+    """load → source overlay → the rest of load: the documents are gathered, the overlays' source
+    patches applied to them as written, then checked and normalized. Also returns the overlays'
+    parsed patches (the output ones apply after rendering)."""
+    gathered, diagnostics = gather(src, builtin=builtin, skip=skip, boundary=boundary, **versions)
+    patches = []
+    for index, layer in enumerate(gathered.plan.layers):
+        patches.extend(read_patches(index, layer, gathered.plan.boundary, diagnostics))
+    documents, problems = overlay_source.patch_documents(gathered.documents, patches, gathered.plan.order(), gathered.config.default_namespace)
+    diagnostics.extend(problems)
+    gathered = replace(gathered, documents=tuple(documents))
+    built: list = []
+    sources = build_sources(gathered, built)
+    diagnostics.extend(overlay_source.annotate(built, documents))
+    diagnostics.extend(overlay_source.annotate(list(runtime_checks.check_runtimes(sources)), documents))
+    return sources, diagnostics, patches
 
 
 def resolve_one(src: Path, name: str, namespace: Optional[str], *, builtin: Optional[bool] = None, strict: Optional[bool] = None):

@@ -34,6 +34,7 @@ class SourceDocument:
     builtin: bool
     layers: tuple = ()  # the omegen.yaml layers over it (indices into Sources.layers), innermost first
     default_namespace: Optional[str] = None  # its tree's defaultNamespace, when an omegen.yaml sets one
+    patched: tuple = ()  # (field path, overlay patch label) for every field a source patch set
 
     @property
     def kind(self) -> str:

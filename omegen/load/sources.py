@@ -146,6 +146,8 @@ def _build_sources(docs: list[SourceDocument], config: Config, diagnostics: list
         seen[identity] = found
         if isinstance(obj, InferenceService):
             obj = replace(obj, layers=found.layers)
+        if found.patched:
+            obj = replace(obj, patched=found.patched)
         table[_key(obj)] = obj
     for identity in seen:
         rejected.pop(identity, None)  # another, valid definition exists
