@@ -9,6 +9,7 @@ apiVersion/kind/metadata.name (and namespace) name, as in Kustomize.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -118,13 +119,8 @@ def _own_target(doc: dict) -> Optional[dict]:
     target = {"group": group, "version": version, "kind": doc["kind"], "name": metadata["name"]}
     if isinstance(metadata.get("namespace"), str):
         target["namespace"] = metadata["namespace"]
-    return {k: _literal(v) if k in ("name", "namespace", "kind") else v for k, v in target.items()}
-
-
-def _literal(value: str) -> str:
-    import re
-
-    return re.escape(value)
+    # Target fields are regular expressions (as in Kustomize); an object's own name is literal.
+    return {k: re.escape(v) if k in ("name", "namespace", "kind") else v for k, v in target.items()}
 
 
 def _body(doc: dict) -> dict:
