@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import difflib
 import functools
+import importlib.util
 import json
 import re
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 from omegen.resources import data_dir
@@ -80,7 +82,15 @@ class SchemaIssue:
 # --- Kubernetes versions -------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=None)
 def _bundle_root():
+    # Found without importing kubernetes_validate: its __init__ imports jsonschema and more, which a
+    # build whose sources are valid never needs (resources.files would run it).
+    spec = importlib.util.find_spec("kubernetes_validate")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        root = Path(location) / "kubernetes-json-schema"
+        if root.is_dir():
+            return root
     return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
 
 
