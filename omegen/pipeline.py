@@ -174,6 +174,36 @@ def resolve_one(src: Path, name: str, namespace: Optional[str], *, builtin: Opti
     return resolution, candidates, _finish(diagnostics, strict_mode)
 
 
+@dataclass(frozen=True)
+class Explanation:
+    """What `omegen explain` shows: the resolution of one service, or None when there is none to
+    explain (the reason is then among the diagnostics)."""
+
+    resolution: Optional[Resolution]
+    diagnostics: tuple[Diagnostic, ...]  # the load's, then the resolution's (or why there is none)
+
+    @property
+    def ok(self) -> bool:
+        # A load error elsewhere (a broken model file) is reported, but only the service's own decide.
+        return self.resolution is not None and not has_errors(self.resolution.diagnostics)
+
+
+def explain(options: Options, name: str, namespace: Optional[str] = None) -> Explanation:
+    """Which runtime serves the InferenceService `name` (in `namespace`, needed when not unique)."""
+    resolution, matches, diagnostics = resolve_one(options.src, name, namespace, builtin=options.builtin, strict=options.strict)
+    if resolution is not None:
+        return Explanation(resolution, tuple(diagnostics) + resolution.diagnostics)
+    if len(matches) > 1:
+        listed = ", ".join(f"{ns}/{n}" for ns, n in matches)
+        message = f"InferenceService {name!r} exists in several namespaces ({listed}); choose one with -n"
+    elif matches:
+        message = f"InferenceService {matches[0][0]}/{name} could not be loaded: its definition has errors (listed with it)"
+    else:
+        where = f" in namespace {namespace!r}" if namespace else ""
+        message = f"no InferenceService named {name!r}{where} under {options.src}"
+    return Explanation(None, (*diagnostics, error("service-not-found", message)))
+
+
 def _nothing_to_build(src: Path, sources: Sources) -> list[Diagnostic]:
     """An empty build is an error: its output, applied with pruning on, deletes every workload."""
     if sources.services or any(kind == INFERENCE_SERVICE for kind, _, _ in sources.rejected):
