@@ -25,8 +25,10 @@ CLUSTER_SCOPED = (CLUSTER_SERVING_RUNTIME, CLUSTER_BASE_MODEL)
 SEED = "seed"
 OME = "ome"
 
-# `emitModels: only` (omegen.yaml).
+# `emitModels: only` and the two values of `webhooks` (omegen.yaml).
 EMIT_MODELS_ONLY = "only"
+WEBHOOKS_EMULATE = "emulate"
+WEBHOOKS_CLUSTER = "cluster"
 
 # The first line of every file omegen writes: such files are never sources, and only they are
 # ever overwritten or removed in an output tree.
@@ -227,6 +229,7 @@ class Config:
     builtin_runtimes: bool = True
     strict: bool = False
     emit_models: object = True  # True | False | "only" (EMIT_MODELS_ONLY)
+    webhooks: str = "emulate"  # WEBHOOKS_EMULATE | WEBHOOKS_CLUSTER
 
 
 @dataclass(frozen=True)

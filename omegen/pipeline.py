@@ -102,7 +102,7 @@ def _run(options: Options, root: Path) -> Build:
         diagnostics.extend(resolution.diagnostics)
         if resolution.runtime is None or has_errors(resolution.diagnostics):
             continue
-        rendered, problems = render.render_service(resolution)
+        rendered, problems = render.render_service(resolution, webhooks=sources.config.webhooks)
         diagnostics.extend(problems)
         if not has_errors(problems):
             objects.extend(rendered)

@@ -73,12 +73,11 @@ def test_a_model_name_too_long_for_a_label_is_an_error_at_the_model(tree):
     ]
 
 
-def test_inject_model_init_warns_that_no_webhook_will_act_on_it(tree):
+def test_inject_model_init_cannot_be_emulated_offline(tree):
+    # OME's model-init webhook (pkg/webhook/admission/pod/model_init_injector.go) needs the modelInit
+    # settings of OME's ConfigMap; `webhooks: emulate` (the default) refuses it (tests/test_webhooks.py).
     service = SEED_SERVICE.replace("  namespace: llama-3-1-70b\n", "  namespace: llama-3-1-70b\n  annotations:\n    ome.io/inject-model-init: \"true\"\n")
     result = pipeline.build(tree({"rt.yaml": SEED_RUNTIME, "m.yaml": MODEL, "isvc.yaml": service}), builtin=False)
-    assert texts(result) == [
-        'isvc.yaml:7:5: warning[webhook-annotation]: ome.io/inject-model-init: "true" relies on OME\'s model-init '
-        "pod webhook, which is not part of the rendered output; the pod reads the model from the node as if the "
-        "annotation were absent"
-    ]
-    assert result.ok and result.objects
+    assert [d.code for d in result.diagnostics] == ["webhook-emulation"]
+    assert texts(result)[0].startswith('isvc.yaml:7:5: error[webhook-emulation]: ome.io/inject-model-init: "true" cannot be emulated offline')
+    assert not result.ok

@@ -47,6 +47,7 @@ SETTINGS = {
     "builtinRuntimes": "builtin_runtimes",
     "strict": "strict",
     "emitModels": "emit_models",
+    "webhooks": "webhooks",
 }
 # Keys that name this file's sources, and the Kustomize transforms (the overlay stage's).
 SOURCE_KEYS = ("resources", "components")

@@ -18,7 +18,8 @@ from omegen.render import pods
 from omegen.render import scaling
 from omegen.render.queues import queue_labels
 from omegen.render import templatevars
-from omegen.api import FieldOrigin, InferenceService, Model, Runtime
+from omegen.api import WEBHOOKS_EMULATE, FieldOrigin, InferenceService, Model, Runtime
+from omegen.render import webhooks
 from omegen.errors import Diagnostic
 from omegen.kube.names import label_value_problem
 from omegen.merge import strategic_merge
@@ -39,8 +40,6 @@ from omegen.render.context import (
 # Fields accepted by OME's API and not rendered (Knative, KEDA, AcceleratorClasses) are reported
 # once, at their source, by load/unrendered.py.
 
-
-INJECT_MODEL_INIT = "ome.io/inject-model-init"
 
 # Annotations OME drops when copying the service's annotations onto a component.
 DISALLOWED_ANNOTATIONS = frozenset(
@@ -103,9 +102,9 @@ def declared_components(service: InferenceService) -> list[str]:
 
 
 def build_component(
-    service: InferenceService, runtime: Runtime, model: Optional[Model], component: str
+    service: InferenceService, runtime: Runtime, model: Optional[Model], component: str, *, webhooks: str = WEBHOOKS_EMULATE
 ) -> tuple[Optional[Component], list[Diagnostic]]:
-    ctx = RenderContext(service, runtime, model)
+    ctx = RenderContext(service, runtime, model, webhooks)
     result = _build(ctx, component)
     return result, ctx.diagnostics
 
@@ -130,7 +129,8 @@ def _build(ctx: RenderContext, component: str) -> Optional[Component]:
     labels = component_labels(service, runtime, model, component, spec, name, multinode)
     _check_label_sources(ctx, runtime, model)
     annotations = component_annotations(service, runtime, model, spec)
-    _check_webhook_annotations(ctx, component, annotations)
+    annotations = _webhook_annotations(ctx, component, annotations)
+    ctx.pod_annotations = annotations
     queues = queue_labels(annotations)
     if not multinode:
         labels.update(queues)
@@ -252,16 +252,27 @@ def _is_multinode(ctx: RenderContext, component: str, spec: dict) -> bool:
     return component != ROUTER and has_group
 
 
-def _check_webhook_annotations(ctx: RenderContext, component: str, annotations: dict) -> None:
-    """OME's pod webhook would add a model-init container and skip the node-local copy; offline
-    nothing adds it, so say what the rendered pod does instead of pretending."""
-    if annotations.get(INJECT_MODEL_INIT) == "true" and component != ROUTER:
-        ctx.warning(
-            "webhook-annotation",
-            f"{INJECT_MODEL_INIT}: \"true\" relies on OME's model-init pod webhook, which is not part of the "
-            "rendered output; the pod reads the model from the node as if the annotation were absent",
-            ctx.annotation_origin(component, INJECT_MODEL_INIT),
+def _webhook_annotations(ctx: RenderContext, component: str, annotations: dict) -> dict:
+    """The component's annotations as its pods carry them (render.webhooks). Emulated: the RDMA
+    trigger is dropped (omegen injects what it would), and model-init, which needs OME's cluster
+    configuration, is refused. With `webhooks: cluster` every annotation stays for OME's webhooks."""
+    if ctx.webhooks != WEBHOOKS_EMULATE:
+        return annotations
+    if annotations.get(webhooks.INJECT_MODEL_INIT) == "true":
+        ctx.error(
+            "webhook-emulation",
+            f"{webhooks.INJECT_MODEL_INIT}: \"true\" cannot be emulated offline: OME's model-init webhook takes its image, "
+            "vault and auth settings from the modelInit entry of OME's inferenceservice ConfigMap in the cluster; set "
+            "`webhooks: cluster` in omegen.yaml when OME's webhooks run there, or remove the annotation to read the model from the node",
+            ctx.annotation_origin(component, webhooks.INJECT_MODEL_INIT),
         )
+    if webhooks.wants_rdma(annotations):
+        problem = webhooks.rdma_problem(annotations)
+        if problem:
+            ctx.error("webhook-emulation", f"{webhooks.RDMA_PROFILE}: {problem}", ctx.annotation_origin(component, webhooks.RDMA_PROFILE))
+        ctx.rdma = annotations
+        return {k: v for k, v in annotations.items() if k != webhooks.RDMA_AUTO_INJECT}
+    return annotations
 
 
 def _check_label_sources(ctx: RenderContext, runtime: Runtime, model: Optional[Model]) -> None:

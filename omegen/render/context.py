@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional
 
 from omegen import api
 from omegen.api import FieldOrigin, InferenceService, Model, Runtime
-from omegen.errors import Diagnostic, Severity, error, warning
+from omegen.errors import Diagnostic, Severity, error, info, warning
 
 ENGINE, DECODER, ROUTER = "engine", "decoder", "router"
 COMPONENTS = (ENGINE, DECODER, ROUTER)
@@ -26,10 +26,13 @@ COMPONENT_FIELDS = api.COMPONENT_FIELDS | {"kedaConfig", "acceleratorOverride", 
 class RenderContext:
     """The resolution being rendered, and where to report problems about one component."""
 
-    def __init__(self, service: InferenceService, runtime: Runtime, model: Optional[Model]):
+    def __init__(self, service: InferenceService, runtime: Runtime, model: Optional[Model], webhooks: str = api.WEBHOOKS_EMULATE):
         self.service = service
         self.runtime = runtime
         self.model = model
+        self.webhooks = webhooks  # omegen.yaml's `webhooks` (render.webhooks)
+        self.pod_annotations: dict = {}  # the component's annotations as its pods carry them
+        self.rdma: Optional[dict] = None  # the annotations asking for RDMA, when omegen injects it
         self.diagnostics: list[Diagnostic] = []
 
     def origin(self, component: str, path: str = "") -> FieldOrigin:
@@ -79,6 +82,9 @@ class RenderContext:
 
     def warning(self, code: str, message: str, at: FieldOrigin) -> None:
         self.report(warning, code, message, at)
+
+    def info(self, code: str, message: str, at: FieldOrigin) -> None:
+        self.report(info, code, message, at)
 
 
 def runner_names(ctx: RenderContext, component: str) -> set:

@@ -21,6 +21,7 @@ from omegen.render.context import (
     string,
     strings,
 )
+from omegen.render import webhooks
 from omegen.safeget import as_dict
 
 # Pod and container fields OME's raw reconcilers set explicitly (ome-behaviour 4.4, "Raw defaults").
@@ -47,7 +48,7 @@ def single_pod(ctx: RenderContext, component: str, spec: dict):
     if pod is None:
         return None
     serving = wire_serving_container(ctx, component, spec, pod["containers"][index], workers=0, deployment=True)
-    pod = finish_pod(ctx, component, set_container(pod, index, serving))
+    pod = webhooks.emulate_webhooks(ctx, component, finish_pod(ctx, component, set_container(pod, index, serving)), component)
     check_mounts(ctx, component, pod, component)
     check_resources(ctx, component, pod, component)
     return pod, None, None, 0, serving
@@ -87,6 +88,8 @@ def multinode_pods(ctx: RenderContext, component: str, spec: dict, layers: tuple
     )
     leader_pod = finish_pod(ctx, component, set_container(leader_pod, leader_index, leader_serving))
     worker_pod = finish_pod(ctx, component, set_container(worker_pod, worker_index, worker_serving))
+    leader_pod = webhooks.emulate_webhooks(ctx, component, leader_pod, f"{component}.leader")
+    worker_pod = webhooks.emulate_webhooks(ctx, component, worker_pod, f"{component}.worker")
     for pod, where in ((leader_pod, f"{component}.leader"), (worker_pod, f"{component}.worker")):
         check_mounts(ctx, component, pod, where)
         check_resources(ctx, component, pod, where)
@@ -182,7 +185,7 @@ def wire_serving_container(
         for key in sorted(config, key=str):
             if config[key] is not None:
                 container["env"] = upsert_env(container.get("env"), str(key), string(config[key]))
-    elif model is not None and model.storage_path:
+    elif model is not None and model.storage_path and not webhooks.model_init_by_cluster(ctx):
         env = list(container.get("env") or [])
         if not any(isinstance(e, dict) and e.get("name") == "MODEL_PATH" for e in env):
             env.append({"name": "MODEL_PATH", "value": model.storage_path})
@@ -371,14 +374,19 @@ def finish_pod(ctx: RenderContext, component: str, pod: dict) -> dict:
     if component != ROUTER and model is not None:
         volume = model_volume_name(model.name)
         volumes = list(pod.get("volumes") or [])
-        node_copy = not model.storage_path or _mounts(pod, volume)
+        # The model-init container OME's webhook adds mounts the model's volume by name.
+        node_copy = not model.storage_path or _mounts(pod, volume) or webhooks.model_init_by_cluster(ctx)
         # Only when a container mounts it: a user who mounts the weights at the model's path from
         # elsewhere (a PVC) gets no unused hostPath, which Pod Security `baseline` would refuse, and
         # no node selector for the model agent's node-local copy, which such a pod never reads.
         if node_copy:
             pod["nodeSelector"] = {model_label_key(model): "Ready", **strings(pod.get("nodeSelector"))}
         if model.storage_path and node_copy and not any(isinstance(v, dict) and v.get("name") == volume for v in volumes):
-            pod["volumes"] = volumes + [{"name": volume, "hostPath": {"path": model.storage_path}}]
+            volumes = volumes + [{"name": volume, "hostPath": {"path": model.storage_path}}]
+            pod["volumes"] = volumes
+        if webhooks.model_init_by_cluster(ctx) and not any(isinstance(v, dict) and v.get("name") == webhooks.MODEL_EMPTY_DIR for v in volumes):
+            # IsEmptyModelDirVolumeRequired → UpdatePodSpecVolumes (components/base.go)
+            pod["volumes"] = volumes + [{"name": webhooks.MODEL_EMPTY_DIR, "emptyDir": {"medium": "Memory"}}]
     if component == ROUTER:
         pod.setdefault("serviceAccountName", f"{ctx.service.name}-router")
     for key, value in POD_DEFAULTS.items():

@@ -13,16 +13,16 @@ as an error; nothing of that service is rendered.
 
 from __future__ import annotations
 
-from omegen.api import InferenceService, Rendered, Resolution
+from omegen.api import WEBHOOKS_EMULATE, InferenceService, Rendered, Resolution
 from omegen.render.components import Component, build_component, declared_components, service_mode
 from omegen.errors import Diagnostic, error, has_errors, info
 from omegen.render.context import DEPLOYMENT_MODE, ENGINE, ROUTER
 from omegen.render.workloads import TemplateFailure, component_objects, endpoint_service
 
 
-def render_service(resolution: Resolution) -> tuple[list[Rendered], list[Diagnostic]]:
+def render_service(resolution: Resolution, *, webhooks: str = WEBHOOKS_EMULATE) -> tuple[list[Rendered], list[Diagnostic]]:
     """The objects of one service and the problems found rendering it. Objects are returned only
-    when there is no error."""
+    when there is no error. `webhooks`: omegen.yaml's `webhooks` (render.webhooks)."""
     service, runtime, model = resolution.service, resolution.runtime, resolution.model
     if runtime is None:
         return [], []
@@ -50,7 +50,7 @@ def render_service(resolution: Resolution) -> tuple[list[Rendered], list[Diagnos
 
     components: dict[str, Component] = {}
     for name in declared_components(service):
-        component, problems = build_component(service, runtime, model, name)
+        component, problems = build_component(service, runtime, model, name, webhooks=webhooks)
         diagnostics.extend(problems)
         if component is not None:
             components[name] = component

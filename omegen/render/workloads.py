@@ -18,7 +18,8 @@ import jinja2
 import jinja2.sandbox
 
 from omegen import yamlio
-from omegen.render.components import INJECT_MODEL_INIT, Component
+from omegen.render.components import Component
+from omegen.render.webhooks import INJECT_MODEL_INIT
 from omegen.render.modelref import truncate_with_hash
 from omegen.render.context import LEADER_LABEL, MANAGED_BY, ROUTER
 

@@ -1,0 +1,153 @@
+"""What OME's pod webhooks would do to a rendered pod (`webhooks: emulate | cluster` in omegen.yaml).
+
+Rendered pods meet OME's pod mutator (pkg/webhook/admission/pod/mutator.go) only where OME's
+webhooks run. With `emulate` (the default) omegen writes the RDMA injector's mutation into the pod
+and drops its trigger annotation, so nothing is injected twice; with `cluster` the annotation stays
+and the pod is left for the webhook. The model-init injector needs the `modelInit` settings of OME's
+`inferenceservice` ConfigMap (image, vault, auth), which an offline build cannot know: emulating it
+is refused, and `cluster` renders the controller's side of it (see `pods.wire_serving_container`).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Optional
+
+from omegen.api import WEBHOOKS_CLUSTER
+from omegen.render.context import ROUTER, RenderContext
+
+# pkg/constants/constants.go
+RDMA_AUTO_INJECT = "rdma.ome.io/auto-inject"
+RDMA_PROFILE = "rdma.ome.io/profile"
+RDMA_CONTAINER_NAME = "rdma.ome.io/container-name"
+INJECT_MODEL_INIT = "ome.io/inject-model-init"
+MODEL_EMPTY_DIR = "model-empty-dir"  # ModelEmptyDirVolumeName
+
+# pkg/webhook/admission/pod/rdma_injector.go: RDMAProfiles, DefaultRDMAProfile, DefaultContainerName.
+DEFAULT_RDMA_PROFILE = "oci-roce"
+DEFAULT_RDMA_CONTAINER = "ome-container"
+RDMA_PROFILES = {
+    "oci-roce": {
+        "env": {
+            "NCCL_NET_PLUGIN": "none",
+            "NCCL_DEBUG": "INFO",
+            "NCCL_CROSS_NIC": "2",
+            "NCCL_SOCKET_NTHREADS": "16",
+            "NCCL_CUMEM_ENABLE": "0",
+            "NCCL_IB_SPLIT_DATA_ON_QPS": "0",
+            "NCCL_IB_QPS_PER_CONNECTION": "16",
+            "NCCL_IB_GID_INDEX": "3",
+            "NCCL_IB_HCA": "=mlx5_0,mlx5_1,mlx5_3,mlx5_4,mlx5_5,mlx5_6,mlx5_7,mlx5_8,mlx5_9,mlx5_10,mlx5_12,mlx5_13,mlx5_14,mlx5_15,mlx5_16,mlx5_17",
+            "NCCL_IB_TC": "41",
+            "NCCL_IB_SL": "0",
+            "NCCL_IB_TIMEOUT": "22",
+            "HCOLL_ENABLE_MCAST_ALL": "0",
+            "coll_hcoll_enable": "0",
+            "UCX_TLS": "tcp",
+            "UCX_NET_DEVICES": "eth0",
+            "RX_QUEUE_LEN": "8192",
+            "IB_RX_QUEUE_LEN": "8192",
+            "NCCL_SOCKET_IFNAME": "eth0",
+            "NCCL_IGNORE_CPU_AFFINITY": "1",
+            "GLOO_SOCKET_IFNAME": "eth0",
+        },
+        "volumeMounts": [{"name": "dshm", "mountPath": "/dev/shm"}, {"name": "devinf", "mountPath": "/dev/infiniband"}],
+        "volumes": [
+            {"name": "dshm", "emptyDir": {"medium": "Memory"}},
+            {"name": "devinf", "hostPath": {"path": "/dev/infiniband"}},
+        ],
+        "capabilities": ["IPC_LOCK", "CAP_SYS_ADMIN"],
+        "privileged": True,
+    },
+}
+
+
+def wants_rdma(annotations: dict) -> bool:
+    """`InjectRDMA`'s trigger: the annotation set to exactly "true"."""
+    return annotations.get(RDMA_AUTO_INJECT) == "true"
+
+
+def rdma_problem(annotations: dict) -> Optional[str]:
+    """Why the injection cannot be emulated (OME's webhook refuses the pod), or None."""
+    profile = annotations.get(RDMA_PROFILE) or DEFAULT_RDMA_PROFILE
+    if profile not in RDMA_PROFILES:
+        return f"unknown RDMA profile {profile!r}: OME's RDMA injector knows {', '.join(sorted(RDMA_PROFILES))} and refuses the pod"
+    return None
+
+
+def rdma_container(annotations: dict) -> str:
+    return annotations.get(RDMA_CONTAINER_NAME) or DEFAULT_RDMA_CONTAINER
+
+
+def inject_rdma(pod: dict, annotations: dict) -> Optional[dict]:
+    """The pod as `injectRDMAConfig` leaves it, or None when it has no container to inject into
+    (OME then skips the pod). Env vars are set in name order, as OME appends them; one the container
+    already sets takes the profile's value (OME appends a duplicate, which Kubernetes resolves the
+    same way, last one wins). Mounts and volumes are added unless one of that name exists."""
+    profile = RDMA_PROFILES[annotations.get(RDMA_PROFILE) or DEFAULT_RDMA_PROFILE]
+    target = rdma_container(annotations)
+    containers = pod.get("containers") or []
+    index = next((i for i, c in enumerate(containers) if isinstance(c, dict) and c.get("name") == target), None)
+    if index is None:
+        return None
+    pod = copy.deepcopy(pod)
+    volumes = list(pod.get("volumes") or [])
+    names = {v.get("name") for v in volumes if isinstance(v, dict)}
+    pod["volumes"] = volumes + [copy.deepcopy(v) for v in profile["volumes"] if v["name"] not in names]
+    container = pod["containers"][index]
+    env = [e for e in container.get("env") or []]
+    for name in sorted(profile["env"]):
+        existing = next((e for e in env if isinstance(e, dict) and e.get("name") == name), None)
+        if existing is None:
+            env.append({"name": name, "value": profile["env"][name]})
+        else:
+            existing.pop("valueFrom", None)
+            existing["value"] = profile["env"][name]
+    container["env"] = env
+    mounts = list(container.get("volumeMounts") or [])
+    mounted = {m.get("name") for m in mounts if isinstance(m, dict)}
+    container["volumeMounts"] = mounts + [dict(m) for m in profile["volumeMounts"] if m["name"] not in mounted]
+    container["securityContext"] = _security_context(container.get("securityContext"), profile)
+    return pod
+
+
+def _security_context(current: Optional[dict], profile: dict) -> dict:
+    """As `injectContainerConfig`: the profile's context when there is none; else its capabilities
+    added to the container's, and `privileged` only when the container leaves it unset."""
+    if not isinstance(current, dict):
+        return {"capabilities": {"add": list(profile["capabilities"])}, "privileged": profile["privileged"]}
+    context = copy.deepcopy(current)
+    capabilities = context.get("capabilities")
+    if not isinstance(capabilities, dict):
+        context["capabilities"] = {"add": list(profile["capabilities"])}
+    else:
+        added = list(capabilities.get("add") or [])
+        capabilities["add"] = added + [c for c in profile["capabilities"] if c not in added]
+    context.setdefault("privileged", profile["privileged"])
+    return context
+
+
+def model_init_by_cluster(ctx: RenderContext) -> bool:
+    """`ome.io/inject-model-init: "true"` with OME's webhooks in the cluster: the controller's side of
+    it (IsOriginalModelVolumeMountNecessary false: no model mount, no MODEL_PATH; the emptyDir the
+    init container fills), and the webhook adds the init container."""
+    return ctx.webhooks == WEBHOOKS_CLUSTER and ctx.pod_annotations.get(INJECT_MODEL_INIT) == "true"
+
+
+def emulate_webhooks(ctx: RenderContext, component: str, pod: dict, where: str) -> dict:
+    """What OME's RDMA pod webhook would inject, when omegen emulates it (render.webhooks): into
+    every pod of the component, workers included (their templates carry the annotation too)."""
+    if ctx.rdma is None or rdma_problem(ctx.rdma):
+        return pod
+    injected = inject_rdma(pod, ctx.rdma)
+    if injected is None:
+        # OME's injector skips such a pod (it only logs); a router usually has no such container.
+        report = ctx.info if component == ROUTER else ctx.warning
+        report(
+            "webhook-emulation",
+            f"{RDMA_AUTO_INJECT}: the pod of {where} has no container {rdma_container(ctx.rdma)!r}: "
+            "nothing is injected (as OME's RDMA injector); set rdma.ome.io/container-name",
+            ctx.annotation_origin(component, RDMA_AUTO_INJECT),
+        )
+        return pod
+    return injected
