@@ -230,6 +230,7 @@ class Config:
     strict: bool = False
     emit_models: object = True  # True | False | "only" (EMIT_MODELS_ONLY)
     webhooks: str = "emulate"  # WEBHOOKS_EMULATE | WEBHOOKS_CLUSTER
+    sync_waves: bool = False  # `syncWaves`: Argo CD sync-wave annotations (render/syncwaves.py)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from omegen.overlay import source as overlay_source
 from omegen.overlay.patches import read_patches
 from omegen.render import models as render_models
 from omegen.render import service as render
+from omegen.render import syncwaves
 from omegen.resolve import runtime_checks, select
 from omegen.validate import kubeconform
 from omegen.validate import objects as validate
@@ -112,6 +113,8 @@ def _run(options: Options, root: Path) -> Build:
     objects, problems = overlay_output.apply_output(objects, sources, patches)
     diagnostics.extend(problems)
     objects = emit.order(_with_models(objects, used_models, sources.config.emit_models))
+    if sources.config.sync_waves:
+        objects = syncwaves.annotate(objects)
     if objects:
         diagnostics.extend(validate.validate_objects(objects, sources.config.kubernetes_version))
         if options.kubeconform is not None:

@@ -48,6 +48,7 @@ SETTINGS = {
     "strict": "strict",
     "emitModels": "emit_models",
     "webhooks": "webhooks",
+    "syncWaves": "sync_waves",
 }
 # Keys that name this file's sources, and the Kustomize transforms (the overlay stage's).
 SOURCE_KEYS = ("resources", "components")
