@@ -1,8 +1,9 @@
 """The import rules of ARCHITECTURE.md, read from the source with `ast` (module-level imports and
 those inside functions alike):
 
-- the stages run load < resolve < render < overlay < validate < emit, and a stage imports only
-  earlier stages, itself and the shared modules;
+- the stages run load < resolve < render < overlay < validate < emit, then impact (`omegen diff`'s
+  comparison of two finished builds), and a stage imports only earlier stages, itself and the shared
+  modules;
 - the shared modules (api, errors, yamlio, yamlemit, merge, resources, safeget, kube/, the package's
   own __init__) may be imported by every module and import no stage, no pipeline, no front end;
 - pipeline may import the stages, never a front end; the front ends (commands/, __main__) anything;
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "omegen"
-STAGES = ("load", "resolve", "render", "overlay", "validate", "emit")
+STAGES = ("load", "resolve", "render", "overlay", "validate", "emit", "impact")
 SHARED = frozenset({"api", "errors", "yamlio", "yamlemit", "merge", "resources", "safeget", "kube", "__init__"})
 PIPELINE = "pipeline"
 FRONT_ENDS = frozenset({"commands", "__main__"})
