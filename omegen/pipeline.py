@@ -162,10 +162,10 @@ def _load(src: Path, *, builtin: Optional[bool] = None, skip: Iterable[Path] = (
     return sources, diagnostics, patches
 
 
-def resolve_one(src: Path, name: str, namespace: Optional[str], *, builtin: Optional[bool] = None, strict: Optional[bool] = None):
+def resolve_one(src: Path, name: str, namespace: Optional[str], *, builtin: Optional[bool] = None, strict: Optional[bool] = None, boundary: Optional[Path] = None):
     """For `explain`: the Resolution of one service (None when no such service), the services that
-    matched the name, and the load diagnostics; `--strict` applied to both."""
-    sources, diagnostics = load(src, builtin=builtin)
+    matched the name, and the load diagnostics (source patches applied); `--strict` applied to both."""
+    sources, diagnostics = load(src, builtin=builtin, boundary=boundary)
     strict_mode = strict if strict is not None else sources.config.strict
     # Services rejected for errors count too: explaining a namesake instead would mislead.
     known = set(sources.services) | {(ns, n) for kind, ns, n in sources.rejected if kind == INFERENCE_SERVICE}
@@ -193,7 +193,7 @@ class Explanation:
 
 def explain(options: Options, name: str, namespace: Optional[str] = None) -> Explanation:
     """Which runtime serves the InferenceService `name` (in `namespace`, needed when not unique)."""
-    resolution, matches, diagnostics = resolve_one(options.src, name, namespace, builtin=options.builtin, strict=options.strict)
+    resolution, matches, diagnostics = resolve_one(options.src, name, namespace, builtin=options.builtin, strict=options.strict, boundary=options.root)
     if resolution is not None:
         return Explanation(resolution, tuple(diagnostics) + resolution.diagnostics)
     if len(matches) > 1:

@@ -17,18 +17,27 @@ from omegen.commands import shared
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when OUT is not up to date.")
 @click.option("--allow-empty", is_flag=True, help="Accept a SRC with no InferenceService (an empty output).")
 @click.option("--prune", is_flag=True, help="Allow a build that removes more than half of the services in OUT.")
+@shared.overlay_option
+@shared.root_option
 @shared.strict_option
 @shared.builtin_option
 @shared.format_option
 @shared.verbose_option
-def build(src: Path, out: Optional[Path], check: bool, allow_empty: bool, prune: bool, strict, no_builtin, fmt: str, verbose: bool) -> None:
+def build(src: Path, out: Optional[Path], check: bool, allow_empty: bool, prune: bool, overlay, root, strict, no_builtin, fmt: str, verbose: bool) -> None:
     """Compile SRC (default: the current directory) to Kubernetes YAML."""
     from omegen import pipeline  # deferred: `omegen --help` need not load every stage
 
     if check and out is None:
         raise click.UsageError("--check needs -o/--out: the output tree to compare with")
     options = pipeline.Options(
-        src=src, out=out, check=check, strict=strict, builtin=shared.builtin(no_builtin), allow_empty=allow_empty, prune=prune
+        src=shared.source_dir(src, overlay),
+        out=out,
+        check=check,
+        strict=strict,
+        builtin=shared.builtin(no_builtin),
+        allow_empty=allow_empty,
+        prune=prune,
+        root=root,
     )
     result = pipeline.run(options)
     shared.report(result.diagnostics, fmt, verbose)  # once: `--format json` is a single array

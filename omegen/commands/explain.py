@@ -17,14 +17,16 @@ from omegen.commands import shared
 @shared.src_argument
 @click.option("-n", "--namespace", help="Namespace of the InferenceService (needed when the name is not unique).")
 @click.option("-o", "--output", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@shared.overlay_option
+@shared.root_option
 @shared.strict_option
 @shared.builtin_option
-def explain(isvc: str, src: Path, namespace: Optional[str], output: str, strict, no_builtin) -> None:
+def explain(isvc: str, src: Path, namespace: Optional[str], output: str, overlay, root, strict, no_builtin) -> None:
     """Show which runtime serves ISVC, every candidate's verdict, and the rule that decided."""
     from omegen import pipeline  # deferred: `omegen --help` need not load every stage
     from omegen.resolve import explain as explaining
 
-    options = pipeline.Options(src=src, strict=strict, builtin=shared.builtin(no_builtin))
+    options = pipeline.Options(src=shared.source_dir(src, overlay), strict=strict, builtin=shared.builtin(no_builtin), root=root)
     explanation = pipeline.explain(options, isvc, namespace)
     if explanation.resolution is not None:
         if output == "json":

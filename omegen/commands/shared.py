@@ -20,6 +20,15 @@ src_argument = click.argument(
 builtin_option = click.option(
     "--no-builtin-runtimes", "no_builtin", is_flag=True, default=None, help="Do not load the built-in runtime and model catalog."
 )
+overlay_option = click.option(
+    "--overlay", "overlay", metavar="NAME", help="Build the overlay SRC/overlays/NAME (shorthand for giving that directory as SRC)."
+)
+root_option = click.option(
+    "--root",
+    "root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The directory overlay paths may not leave (default: the git work tree holding SRC, else SRC).",
+)
 strict_option = click.option("--strict", is_flag=True, default=None, help="Treat warnings and ambiguous selections as errors.")
 format_option = click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True, help="Diagnostics format (stderr)."
@@ -47,6 +56,16 @@ def out(text: str) -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         raise StdoutClosed from None
+
+
+def source_dir(src: Path, overlay: Optional[str]) -> Path:
+    """SRC, or SRC/overlays/NAME with `--overlay NAME` (a usage error when there is none)."""
+    if overlay is None:
+        return src
+    path = src / "overlays" / overlay
+    if "/" in overlay or overlay in ("", ".", "..") or not path.is_dir():
+        raise click.UsageError(f"--overlay {overlay}: no overlay directory {path}")
+    return path
 
 
 def builtin(no_builtin: Optional[bool]) -> Optional[bool]:

@@ -22,11 +22,13 @@ from omegen.commands import shared
     metavar="[PATH]",
     help="Also run kubeconform (from PATH, or the given executable) on the rendered output.",
 )
+@shared.overlay_option
+@shared.root_option
 @shared.strict_option
 @shared.builtin_option
 @shared.format_option
 @shared.verbose_option
-def validate(src: Path, kubeconform: Optional[str], strict, no_builtin, fmt: str, verbose: bool) -> None:
+def validate(src: Path, kubeconform: Optional[str], overlay, root, strict, no_builtin, fmt: str, verbose: bool) -> None:
     """Load, resolve, render and validate SRC without writing anything."""
     from omegen import pipeline  # deferred: `omegen --help` need not load every stage
 
@@ -37,7 +39,9 @@ def validate(src: Path, kubeconform: Optional[str], strict, no_builtin, fmt: str
             "write SRC first (omegen validate SRC --kubeconform) or --kubeconform=PATH"
         )
     result = pipeline.run(
-        pipeline.Options(src=src, write=False, strict=strict, builtin=shared.builtin(no_builtin), kubeconform=kubeconform)
+        pipeline.Options(
+            src=shared.source_dir(src, overlay), write=False, strict=strict, builtin=shared.builtin(no_builtin), kubeconform=kubeconform, root=root
+        )
     )
     shared.report(result.diagnostics, fmt, verbose)
     sys.exit(shared.EXIT_OK if result.ok else shared.EXIT_ERRORS)

@@ -24,7 +24,7 @@ def explain_json(resolution: Resolution) -> dict:
     selected = None
     if resolution.runtime is not None:
         selected = {"name": resolution.runtime.name, "kind": resolution.runtime.kind}
-    return {
+    out = {
         "inferenceService": {"name": resolution.service.name, "namespace": resolution.service.namespace},
         "selected": selected,
         "candidates": [
@@ -39,6 +39,23 @@ def explain_json(resolution: Resolution) -> dict:
         ],
         "diagnostics": [d.as_dict() for d in sort_diagnostics(resolution.diagnostics)],
     }
+    patched = overlay_patches(resolution)
+    if patched:  # only for overlays: design.md's four keys stay the whole answer otherwise
+        out["overlayPatches"] = [{"object": obj, "field": path, "patch": patch} for obj, path, patch in patched]
+    return out
+
+
+def overlay_patches(resolution: Resolution) -> list[tuple[str, str, str]]:
+    """(object, field, overlay patch) for every fact of this selection an overlay's source patch
+    set: the service, its model, and every runtime considered."""
+    holders = [(f"InferenceService {resolution.service.namespace}/{resolution.service.name}", resolution.service)]
+    if resolution.model is not None:
+        model = resolution.model
+        holders.append((f"{model.kind} {model.name if model.namespace is None else f'{model.namespace}/{model.name}'}", model))
+    for verdict in resolution.candidates:
+        runtime = verdict.runtime
+        holders.append((f"{runtime.kind} {runtime.name if runtime.namespace is None else f'{runtime.namespace}/{runtime.name}'}", runtime))
+    return [(label, path, patch) for label, holder in holders for path, patch in getattr(holder, "patched", ())]
 
 
 def _or_dash(value: Optional[str]) -> str:
@@ -114,6 +131,11 @@ def explain_text(resolution: Resolution, include_diagnostics: bool = True) -> st
         lines.append(f"Decided by: {rule} ({_DECIDED_BY_TEXT.get(rule, rule)})")
     else:
         lines.append("Selected: none")
+    patched = overlay_patches(resolution)
+    if patched:
+        lines.append("")
+        lines.append("Changed by overlay patches:")
+        lines += _table([(f"  {obj}", path, f"by {patch}") for obj, path, patch in patched])
     if include_diagnostics and resolution.diagnostics:
         lines.append("")
         lines.append("Diagnostics:")
