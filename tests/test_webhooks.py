@@ -139,3 +139,13 @@ def test_upstream_rdma_runtime_renders_when_emulated_and_not_in_cluster_mode(ups
         assert any(v["name"] == "devinf" for v in pod["volumes"]), part
     _, diagnostics = render_service(resolution, webhooks=WEBHOOKS_CLUSTER)
     assert "missing-volume" in {d.code for d in diagnostics}
+
+
+@pytest.mark.parametrize("key", ["ome.io/inject-serving-sidecar", "ome.io/enable-metric-aggregation"])
+def test_injectors_not_emulated_are_reported_unless_the_cluster_runs_them(tree, key):
+    result = pipeline.build(tree(files("seed", {key: "true"})))
+    assert result.ok
+    (d,) = [d for d in result.diagnostics if d.code == "webhook-emulation"]
+    assert d.severity is Severity.WARNING and key in d.message and d.file == "isvc.yaml"
+    cluster = pipeline.build(tree({**files("seed", {key: "true"}), "omegen.yaml": _config("webhooks: cluster\n")}))
+    assert cluster.ok and not [d for d in cluster.diagnostics if d.code == "webhook-emulation"]

@@ -266,6 +266,14 @@ def _webhook_annotations(ctx: RenderContext, component: str, annotations: dict) 
             "`webhooks: cluster` in omegen.yaml when OME's webhooks run there, or remove the annotation to read the model from the node",
             ctx.annotation_origin(component, webhooks.INJECT_MODEL_INIT),
         )
+    for key, what in webhooks.NOT_EMULATED.items():
+        if annotations.get(key) == "true":
+            ctx.warning(
+                "webhook-emulation",
+                f"{key}: \"true\" is not emulated: {what} takes its settings from OME's inferenceservice ConfigMap and is not in "
+                "the rendered pod; set `webhooks: cluster` in omegen.yaml when OME's webhooks run there",
+                ctx.annotation_origin(component, key),
+            )
     if webhooks.wants_rdma(annotations):
         problem = webhooks.rdma_problem(annotations)
         if problem:

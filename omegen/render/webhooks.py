@@ -22,6 +22,11 @@ RDMA_PROFILE = "rdma.ome.io/profile"
 RDMA_CONTAINER_NAME = "rdma.ome.io/container-name"
 INJECT_MODEL_INIT = "ome.io/inject-model-init"
 MODEL_EMPTY_DIR = "model-empty-dir"  # ModelEmptyDirVolumeName
+# Injectors omegen does not emulate: their settings live in OME's ConfigMap (annotation → what it adds).
+NOT_EMULATED = {
+    "ome.io/inject-serving-sidecar": "OME's serving sidecar (serving_sidecar_injector.go)",
+    "ome.io/enable-metric-aggregation": "OME's metric aggregation for Knative's queue-proxy (metrics_aggregate_injector.go)",
+}
 
 # pkg/webhook/admission/pod/rdma_injector.go: RDMAProfiles, DefaultRDMAProfile, DefaultContainerName.
 DEFAULT_RDMA_PROFILE = "oci-roce"
