@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, ClassVar, Mapping, Optional
+
+from omegen.errors import ObjectRef
 
 API_VERSION = "ome.io/v1beta1"
 
@@ -50,10 +52,13 @@ class Origin:
 
 @dataclass(frozen=True, order=True)
 class FieldOrigin:
+    """A field of a source object: where it is written and which object it belongs to."""
+
     file: str
     line: int
     column: int
     field: str
+    subject: Optional[ObjectRef] = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,12 @@ class _Located:
         """Accepts source paths or normalized ones (`engine.runner.args[2]` → `spec.containers[0].args[2]`)."""
         field_path = _to_source_path(self.source_paths, field_path)
         line, column = _nearest_mark(self.field_marks, field_path, self.origin)
-        return FieldOrigin(self.origin.file, line, column, field_path)
+        return FieldOrigin(self.origin.file, line, column, field_path, self.ref)
+
+    @property
+    def ref(self) -> ObjectRef:
+        """The object itself, for diagnostics about it."""
+        return ObjectRef(self.kind, self.name, self.namespace or "", API_VERSION)
 
 
 # Fields of an engine/decoder/router spec that describe the component, not its pod.
@@ -200,6 +210,7 @@ class Model(_Located):
 class InferenceService(_Located):
     """An InferenceService with `predictor` (seed) folded into `engine`/`model`/`runtime` (OME)."""
 
+    kind: ClassVar[str] = INFERENCE_SERVICE
     name: str
     namespace: str
     origin: Origin

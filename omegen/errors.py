@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import enum
 import json
-from dataclasses import dataclass
-from typing import Iterable
+from dataclasses import dataclass, replace
+from typing import Callable, Iterable, Optional
 
 
 class Severity(enum.IntEnum):
@@ -23,9 +23,26 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
+@dataclass(frozen=True, order=True)
+class ObjectRef:
+    """The object a diagnostic is about: a source object (`ClusterServingRuntime vllm`) or an output
+    one (`Deployment team-a/llama-engine`). `namespace` is "" for a cluster-scoped object,
+    `api_version` "" when not known. (A KRM function's `results[].resourceRef`.)"""
+
+    kind: str
+    name: str
+    namespace: str = ""
+    api_version: str = ""
+
+    def as_dict(self) -> dict:
+        out = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name, "namespace": self.namespace}
+        return {key: value for key, value in out.items() if value}
+
+
 @dataclass(frozen=True)
 class Diagnostic:
-    """One finding, pinned to a place in a source file where there is one."""
+    """One finding, pinned to a place in a source file where there is one, and naming the object it
+    is about where that is known (`subject`). Every `code` is in `omegen.codes`."""
 
     code: str
     severity: Severity
@@ -34,9 +51,11 @@ class Diagnostic:
     line: int = 0
     column: int = 0
     field: str = ""
+    subject: Optional[ObjectRef] = None
 
     def sort_key(self) -> tuple:
-        return (self.file, self.line, self.column, self.severity, self.code, self.message, self.field)
+        subject = (self.subject,) if self.subject is not None else ()
+        return (self.file, self.line, self.column, self.severity, self.code, self.message, self.field, subject)
 
     def as_text(self) -> str:
         where = one_line(self.file) or "<omegen>"
@@ -57,7 +76,8 @@ class Diagnostic:
         return f"::{kind} {','.join(props)}::{_gh_escape_data(self.message)}"
 
     def as_dict(self) -> dict:
-        return {
+        """The JSON form; `subject` only when the diagnostic is about one object."""
+        out = {
             "code": self.code,
             "severity": self.severity.label,
             "message": self.message,
@@ -66,6 +86,9 @@ class Diagnostic:
             "column": self.column,
             "field": self.field,
         }
+        if self.subject is not None:
+            out["subject"] = self.subject.as_dict()
+        return out
 
 
 # Control characters (from a source's keys or values) escaped, so one diagnostic is always one line.
@@ -84,16 +107,29 @@ def _gh_escape_property(text: str) -> str:
     return _gh_escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def error(code: str, message: str, file: str = "", line: int = 0, column: int = 0, field: str = "") -> Diagnostic:
-    return Diagnostic(code, Severity.ERROR, message, file, line, column, field)
+def error(code: str, message: str, file: str = "", line: int = 0, column: int = 0, field: str = "", subject: Optional[ObjectRef] = None) -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, message, file, line, column, field, subject)
 
 
-def warning(code: str, message: str, file: str = "", line: int = 0, column: int = 0, field: str = "") -> Diagnostic:
-    return Diagnostic(code, Severity.WARNING, message, file, line, column, field)
+def warning(code: str, message: str, file: str = "", line: int = 0, column: int = 0, field: str = "", subject: Optional[ObjectRef] = None) -> Diagnostic:
+    return Diagnostic(code, Severity.WARNING, message, file, line, column, field, subject)
 
 
-def info(code: str, message: str, file: str = "", line: int = 0, column: int = 0, field: str = "") -> Diagnostic:
-    return Diagnostic(code, Severity.INFO, message, file, line, column, field)
+def info(code: str, message: str, file: str = "", line: int = 0, column: int = 0, field: str = "", subject: Optional[ObjectRef] = None) -> Diagnostic:
+    return Diagnostic(code, Severity.INFO, message, file, line, column, field, subject)
+
+
+def at(make: Callable[..., Diagnostic], code: str, message: str, where) -> Diagnostic:
+    """A diagnostic located at a source field (`api.FieldOrigin`: file, line, column, field and the
+    object it belongs to); `make` is `error`, `warning` or `info`."""
+    return make(code, message, where.file, where.line, where.column, where.field, getattr(where, "subject", None))
+
+
+def about(diagnostics: Iterable[Diagnostic], subject: Optional[ObjectRef]) -> list[Diagnostic]:
+    """`diagnostics` with `subject` filled in where they name no object yet."""
+    if subject is None:
+        return list(diagnostics)
+    return [d if d.subject is not None else replace(d, subject=subject) for d in diagnostics]
 
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
@@ -107,12 +143,7 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
 
 def promote_warnings(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """`--strict`: every warning becomes an error; info stays info."""
-    return [
-        Diagnostic(d.code, Severity.ERROR, d.message, d.file, d.line, d.column, d.field)
-        if d.severity is Severity.WARNING
-        else d
-        for d in diagnostics
-    ]
+    return [replace(d, severity=Severity.ERROR) if d.severity is Severity.WARNING else d for d in diagnostics]
 
 
 def format_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str) -> str:

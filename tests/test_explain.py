@@ -51,7 +51,7 @@ def test_json_shape_without_a_selection():
     assert out["selected"] is None
     assert all(c["eligible"] is False and c["rank"] is None for c in out["candidates"])
     [d] = out["diagnostics"]
-    assert list(d) == ["code", "severity", "message", "file", "line", "column", "field"]
+    assert list(d) == ["code", "severity", "message", "file", "line", "column", "field", "subject"]
     assert (d["code"], d["severity"], d["file"], d["line"], d["field"]) == (
         "no-runtime", "error", "services/svc.yaml", 7, "spec.model.name")
 

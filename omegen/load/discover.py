@@ -160,19 +160,23 @@ def read_documents(path: Path, label: str, builtin: bool, diagnostics: list[Diag
 OME_GROUP = API_VERSION.split("/")[0]
 
 
-def _misfiled_api_version(api_version, kind) -> Optional[tuple[str, str]]:
-    """(code, message) for a document that looks meant for OME but would be ignored: an ome.io
-    group with a version OME does not serve, or an OME kind under another group. Ignoring either
-    would drop a service (and, with -o, delete its rendered file) with exit 0."""
+def _misfiled_api_version(doc: yamlio.Document, label: str) -> Optional[Diagnostic]:
+    """The error for a document that looks meant for OME but would be ignored: an ome.io group
+    with a version OME does not serve, or an OME kind under another group. Ignoring either would
+    drop a service (and, with -o, delete its rendered file) with exit 0."""
+    api_version, kind = doc.data.get("apiVersion"), doc.data.get("kind")
     text = str(api_version)
     group = text.split("/")[0] if "/" in text else ""
+    line, column = doc.mark(("apiVersion",))
     if group == OME_GROUP and text != API_VERSION:
-        return "unknown-api-version", f"apiVersion {text!r}: OME serves {kind} only as {API_VERSION} (did you mean {API_VERSION}?)"
+        message = f"apiVersion {text!r}: OME serves {kind} only as {API_VERSION} (did you mean {API_VERSION}?)"
+        return error("unknown-api-version", message, label, line, column, "apiVersion")
     if group != OME_GROUP and isinstance(kind, str) and (kind in KINDS or kind in OTHER_OME_KINDS):
-        return "wrong-api-group", (
+        message = (
             f"apiVersion {text!r}: {kind} is an OME kind, and OME's group is {OME_GROUP} (did you mean {API_VERSION}?); "
             f"a {kind} of another API does not belong in an omegen source tree"
         )
+        return error("wrong-api-group", message, label, line, column, "apiVersion")
     return None
 
 
@@ -193,11 +197,9 @@ def _classify(doc: yamlio.Document, label: str, builtin: bool, diagnostics: list
         diagnostics.append(info("ignored-document", "not a Kubernetes object (no apiVersion/kind); ignored", label, doc.line, doc.column))
         return None
     api_version, kind = data.get("apiVersion"), data.get("kind")
-    misfiled = _misfiled_api_version(api_version, kind)
+    misfiled = _misfiled_api_version(doc, label)
     if misfiled:
-        line, column = doc.mark(("apiVersion",))
-        code, message = misfiled
-        diagnostics.append(error(code, message, label, line, column, "apiVersion"))
+        diagnostics.append(misfiled)
         return None
     if api_version != API_VERSION:
         diagnostics.append(

@@ -155,18 +155,19 @@ def check_with(validator: InputValidator, doc: Document, file: str) -> list[Diag
 
     best: dict[str, tuple[int, Diagnostic]] = {}
     for err in errors:
-        for rank, path, code, message in _explain(err):
+        for rank, path, unknown, message in _explain(err):
             field = format_path(path)
             line, column = doc.mark(path)
-            found = error(code, message, file, line, column, field)
+            found = error(UNKNOWN_FIELD if unknown else INVALID_FIELD, message, file, line, column, field)
             # One diagnostic per field: a wrong type also fails the enum, report the type.
             if field not in best or (rank, found.message) < (best[field][0], best[field][1].message):
                 best[field] = (rank, found)
     return sorted((d for _, d in best.values()), key=lambda d: (d.line, d.column, d.field, d.message))
 
 
-def _explain(err: ValidationError) -> Iterator[tuple[int, tuple, str, str]]:
-    """(rank, field path, code, message) for one jsonschema error; lower rank is more telling."""
+def _explain(err: ValidationError) -> Iterator[tuple[int, tuple, bool, str]]:
+    """(rank, field path, whether the field is unknown, message) for one jsonschema error; lower rank
+    is more telling."""
     path = tuple(err.absolute_path)
     where = format_path(path) or "document"
     kind, expected, value = err.validator, err.validator_value, err.instance
@@ -179,25 +180,25 @@ def _explain(err: ValidationError) -> Iterator[tuple[int, tuple, str, str]]:
             close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.75)
             if close:
                 message += f' (did you mean "{close[0]}"?)'
-            yield 0, path + (key,), UNKNOWN_FIELD, message
+            yield 0, path + (key,), True, message
     elif kind == "required":
         for name in expected:
             if isinstance(value, dict) and name not in value:
-                yield 2, path + (name,), INVALID_FIELD, f"{format_path(path + (name,))}: missing required field"
+                yield 2, path + (name,), False, f"{format_path(path + (name,))}: missing required field"
     elif kind == "type":
         types = " or ".join(_non_null(expected))
-        yield 0, path, INVALID_FIELD, f"{where}: expected {types}, got {_describe(value)}"
+        yield 0, path, False, f"{where}: expected {types}, got {_describe(value)}"
     elif kind == "enum":
         choices = ", ".join(str(choice) for choice in expected)
-        yield 1, path, INVALID_FIELD, f"{where}: expected one of {choices}, got {_describe(value)}"
+        yield 1, path, False, f"{where}: expected one of {choices}, got {_describe(value)}"
     elif kind == "const":
-        yield 1, path, INVALID_FIELD, f"{where}: expected {json.dumps(expected)}, got {_describe(value)}"
+        yield 1, path, False, f"{where}: expected {json.dumps(expected)}, got {_describe(value)}"
     elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         op = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[kind]
         noun = " or ".join(_as_list(err.schema.get("type", "a value")))
-        yield 3, path, INVALID_FIELD, f"{where}: expected {noun} {op} {expected}, got {value}"
+        yield 3, path, False, f"{where}: expected {noun} {op} {expected}, got {value}"
     elif kind == "minLength" and expected == 1:
-        yield 3, path, INVALID_FIELD, f"{where}: expected a non-empty string"
+        yield 3, path, False, f"{where}: expected a non-empty string"
     elif err.context:
         # anyOf/oneOf: a branch the value has the wrong type for says little; explain the closest
         # of the others, or, when no branch has the right type, list the types.
@@ -209,9 +210,9 @@ def _explain(err: ValidationError) -> Iterator[tuple[int, tuple, str, str]]:
             yield from _explain(best_match(others))
         else:
             types = sorted({t for e in err.context if e.validator == "type" for t in _non_null(e.validator_value)})
-            yield 0, path, INVALID_FIELD, f"{where}: expected {' or '.join(types)}, got {_describe(value)}"
+            yield 0, path, False, f"{where}: expected {' or '.join(types)}, got {_describe(value)}"
     else:
-        yield 4, path, INVALID_FIELD, f"{where}: {err.message.splitlines()[0]}"
+        yield 4, path, False, f"{where}: {err.message.splitlines()[0]}"
 
 
 def _as_list(value: Any) -> list:

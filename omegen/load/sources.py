@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from omegen.load import inputschema, layers, targetversion, unrendered
-from omegen.api import CLUSTER_SCOPED, INFERENCE_SERVICE, Config, InferenceService, Model, Runtime, Sources
+from omegen.api import API_VERSION, CLUSTER_SCOPED, INFERENCE_SERVICE, Config, InferenceService, Model, Runtime, Sources
 from omegen.load.config import CONFIG_FILE
 from omegen.load.layers import Plan
 from omegen.load.discover import SourceDocument, discover, read_documents
-from omegen.errors import Diagnostic, error, has_errors, info
+from omegen.errors import Diagnostic, ObjectRef, about, error, has_errors, info
 from omegen.kube.names import DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN, name_problem
 from omegen.load.normalize import normalize
 from omegen.kube.schemas import UnsupportedVersion, normalize_version
@@ -113,17 +113,18 @@ def _build_sources(docs: list[SourceDocument], config: Config, diagnostics: list
     seen: dict = {}  # identity → SourceDocument, for duplicate reports
     rejected: dict = {}  # identity → "file:line" of documents dropped for their errors
     for found in docs:
+        doc_config = config if found.default_namespace is None else replace(config, default_namespace=found.default_namespace)
+        identity = _claimed_identity(found, doc_config)
+        subject = ObjectRef(identity[0], identity[2], identity[1] or "", API_VERSION) if identity else None
         problems = inputschema.check_document(found.kind, found.doc, found.file, _schema_version(config))
         problems += _check_metadata(found)
         problems += unrendered.check(found)
-        diagnostics.extend(problems)
+        diagnostics.extend(about(problems, subject))
         obj = None
-        doc_config = config if found.default_namespace is None else replace(config, default_namespace=found.default_namespace)
         if not has_errors(problems):
             obj, problems = normalize(found, doc_config)
-            diagnostics.extend(problems)
+            diagnostics.extend(about(problems, subject))
         if obj is None:
-            identity = _claimed_identity(found, doc_config)
             if identity is not None:
                 rejected.setdefault(identity, f"{found.file}:{found.doc.line}")
             continue
@@ -134,13 +135,13 @@ def _build_sources(docs: list[SourceDocument], config: Config, diagnostics: list
             if first.builtin and not found.builtin:
                 line, column = found.where(("metadata", "name"))
                 diagnostics.append(
-                    info("builtin-replaced", f"{_describe(identity)} replaces the built-in one from {first.file}", found.file, line, column, "metadata.name")
+                    info("builtin-replaced", f"{_describe(identity)} replaces the built-in one from {first.file}", found.file, line, column, "metadata.name", obj.ref)
                 )
             else:
                 line, column = found.where(("metadata", "name"))
                 first_line, _ = first.where(("metadata", "name"))
                 diagnostics.append(
-                    error("duplicate-object", f"{_describe(identity)} is also defined in {first.file}:{first_line}", found.file, line, column, "metadata.name")
+                    error("duplicate-object", f"{_describe(identity)} is also defined in {first.file}:{first_line}", found.file, line, column, "metadata.name", obj.ref)
                 )
                 continue
         seen[identity] = found

@@ -5,11 +5,11 @@ by the service or by the runtime so a problem is reported where it was written."
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from omegen import api
 from omegen.api import FieldOrigin, InferenceService, Model, Runtime
-from omegen.errors import Diagnostic, Severity, error, info, warning
+from omegen.errors import Diagnostic, Severity, at, error, info, warning
 
 ENGINE, DECODER, ROUTER = "engine", "decoder", "router"
 COMPONENTS = (ENGINE, DECODER, ROUTER)
@@ -74,17 +74,14 @@ class RenderContext:
                 merged.update(config["annotations"])
         return merged
 
-    def report(self, make: Callable, code: str, message: str, at: FieldOrigin) -> None:
-        self.diagnostics.append(make(code, message, at.file, at.line, at.column, at.field))
+    def error(self, code: str, message: str, where: FieldOrigin) -> None:
+        self.diagnostics.append(at(error, code, message, where))
 
-    def error(self, code: str, message: str, at: FieldOrigin) -> None:
-        self.report(error, code, message, at)
+    def warning(self, code: str, message: str, where: FieldOrigin) -> None:
+        self.diagnostics.append(at(warning, code, message, where))
 
-    def warning(self, code: str, message: str, at: FieldOrigin) -> None:
-        self.report(warning, code, message, at)
-
-    def info(self, code: str, message: str, at: FieldOrigin) -> None:
-        self.report(info, code, message, at)
+    def info(self, code: str, message: str, where: FieldOrigin) -> None:
+        self.diagnostics.append(at(info, code, message, where))
 
 
 def runner_names(ctx: RenderContext, component: str) -> set:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from omegen.api import WEBHOOKS_EMULATE, InferenceService, Rendered, Resolution
 from omegen.render.components import Component, build_component, declared_components, service_mode
-from omegen.errors import Diagnostic, error, has_errors, info
+from omegen.errors import Diagnostic, at, error, has_errors, info
 from omegen.render.context import DEPLOYMENT_MODE, ENGINE, ROUTER
 from omegen.render.workloads import TemplateFailure, component_objects, endpoint_service
 
@@ -30,22 +30,13 @@ def render_service(resolution: Resolution, *, webhooks: str = WEBHOOKS_EMULATE) 
     diagnostics: list[Diagnostic] = []
     mode = service_mode(service)
     if mode in ("VirtualDeployment", "Serverless"):
-        at = service.where(f"metadata.annotations.{DEPLOYMENT_MODE}")
+        where = service.where(f"metadata.annotations.{DEPLOYMENT_MODE}")
         if mode == "Serverless":
             diagnostics.append(
-                error(
-                    "knative-required",
-                    f"{DEPLOYMENT_MODE}: Serverless needs Knative Serving, which omegen does not render; use RawDeployment",
-                    at.file,
-                    at.line,
-                    at.column,
-                    at.field,
-                )
+                at(error, "knative-required", f"{DEPLOYMENT_MODE}: Serverless needs Knative Serving, which omegen does not render; use RawDeployment", where)
             )
         else:
-            diagnostics.append(
-                info("virtual-deployment", f"{DEPLOYMENT_MODE}: VirtualDeployment: no workloads are rendered", at.file, at.line, at.column, at.field)
-            )
+            diagnostics.append(at(info, "virtual-deployment", f"{DEPLOYMENT_MODE}: VirtualDeployment: no workloads are rendered", where))
         return [], diagnostics
 
     components: dict[str, Component] = {}

@@ -16,9 +16,9 @@ import itertools
 from typing import Optional
 
 from omegen.api import FieldOrigin, FormatEntry, InferenceService, Runtime, SizeRange, Sources
-from omegen.errors import Diagnostic, error, warning
+from omegen.errors import Diagnostic, at, error, warning
 from omegen.resolve.select import candidate_order, tied_at_top, valid_priority
-from omegen.resolve.sourcetext import diag_at, position, runtime_label, short_path
+from omegen.resolve.sourcetext import position, runtime_label, short_path
 from omegen.resolve.support import size_range
 from omegen.resolve.versions import EQUAL
 
@@ -108,13 +108,13 @@ def check_runtimes(sources: Sources) -> list[Diagnostic]:
             where = runtime.where(f"{entry.path}.priority")
             if not valid_priority(entry.priority) or entry.priority <= 0:
                 diagnostics.append(
-                    diag_at(error, "priority-invalid",
+                    at(error, "priority-invalid",
                             f"{runtime_label(runtime)}: priority must be an integer greater than 0, got {entry.priority!r}",
                             where)
                 )
             if not entry.auto_select:
                 diagnostics.append(
-                    diag_at(warning, "priority-ignored",
+                    at(warning, "priority-ignored",
                             f"{runtime_label(runtime)}: priority {entry.priority} is ignored because "
                             f"{short_path(entry.path)} does not set autoSelect: true", where)
                 )
@@ -123,7 +123,7 @@ def check_runtimes(sources: Sources) -> list[Diagnostic]:
             for earlier in auto[:i]:
                 if _ci(earlier.name) == _ci(entry.name) and earlier.version != entry.version and earlier.priority != entry.priority:
                     diagnostics.append(
-                        diag_at(
+                        at(
                             error,
                             "priority-version-mismatch",
                             f"{runtime_label(runtime)}: {short_path(entry.path)} (format {entry.name or '*'} "
@@ -174,5 +174,5 @@ def _priority_clashes(sources: Sources, runtimes: list[Runtime]) -> list[Diagnos
                     message += f"; InferenceService {service.namespace}/{service.name} cannot choose between them"
                 message += "; give one a different priority"
                 severity = error if service is not None else warning
-                diagnostics.append(diag_at(severity, "priority-clash", message, here.where(f"{he.path}.priority")))
+                diagnostics.append(at(severity, "priority-clash", message, here.where(f"{he.path}.priority")))
     return diagnostics

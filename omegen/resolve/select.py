@@ -38,8 +38,8 @@ from omegen.api import (
     Sources,
     Verdict,
 )
-from omegen.errors import Diagnostic, error, warning
-from omegen.resolve.sourcetext import diag_at, model_label, position, runtime_label, short_path
+from omegen.errors import Diagnostic, at, error, warning
+from omegen.resolve.sourcetext import model_label, position, runtime_label, short_path
 from omegen.resolve.support import FACTS, Failure, runtime_supports, size_range, supporting_entries
 
 # Resolution.decided_by values, in the order the rules apply.
@@ -178,7 +178,7 @@ def _considered(service: InferenceService, sources: Sources) -> list[Runtime]:
 def _model_diagnostics(service: InferenceService, sources: Sources, model: Optional[Model]) -> list[Diagnostic]:
     where = service.where("spec.model.name")
     if service.model_name is None:
-        return [diag_at(error, "model-not-found", f"InferenceService {service.namespace}/{service.name} names no model: add spec.model.name", where)]
+        return [at(error, "model-not-found", f"InferenceService {service.namespace}/{service.name} names no model: add spec.model.name", where)]
     if model is None:
         broken = sources.rejected_at(BASE_MODEL, service.model_name, service.namespace) or sources.rejected_at(
             CLUSTER_BASE_MODEL, service.model_name
@@ -190,14 +190,14 @@ def _model_diagnostics(service: InferenceService, sources: Sources, model: Optio
                 f"model {service.model_name} not found: no {BASE_MODEL} {service.model_name} in namespace "
                 f"{service.namespace} and no {CLUSTER_BASE_MODEL} {service.model_name}"
             )
-        return [diag_at(error, "model-not-found", message, where)]
+        return [at(error, "model-not-found", message, where)]
     if model.disabled:
-        return [diag_at(error, "model-disabled", f"{model_label(model)} ({position(model.where())}) is disabled", where)]
+        return [at(error, "model-disabled", f"{model_label(model)} ({position(model.where())}) is disabled", where)]
     return []
 
 
 def _incomplete(model: Model, what: str, missing: str, where: FieldOrigin) -> Diagnostic:
-    return diag_at(
+    return at(
         error,
         "model-incomplete",
         f"{model_label(model)} ({position(model.where())}) {what}: add {missing}",
@@ -255,12 +255,12 @@ def _resolve_explicit(
                 f"runtime {name} not found: no {SERVING_RUNTIME} {name} in namespace {service.namespace} "
                 f"and no {CLUSTER_SERVING_RUNTIME} {name}"
             )
-        diagnostics.append(diag_at(error, "runtime-not-found", message, where))
+        diagnostics.append(at(error, "runtime-not-found", message, where))
         return Resolution(service, model, None, (), None, tuple(diagnostics))
     if runtime.disabled:
         verdict = Verdict(runtime, False, None, ("runtime is disabled",))
         diagnostics.append(
-            diag_at(error, "runtime-disabled", f"{runtime_label(runtime)} ({position(runtime.where('spec.disabled'))}) is disabled", where)
+            at(error, "runtime-disabled", f"{runtime_label(runtime)} ({position(runtime.where('spec.disabled'))}) is disabled", where)
         )
         return Resolution(service, model, None, (verdict,), None, tuple(diagnostics))
     if model is None or diagnostics:
@@ -277,7 +277,7 @@ def _resolve_explicit(
                 where,
             )
         else:
-            diag = diag_at(
+            diag = at(
                 error,
                 "runtime-unsupported",
                 f"{runtime_label(runtime)} does not support {model_label(model)}: {failure.reason}",
@@ -349,7 +349,7 @@ def _resolve_auto(service: InferenceService, sources: Sources, model: Model) -> 
         missing = sorted({f.missing for rt, f in failures if f.missing and _would_help(rt, model, f, service.protocol_version)})
         hint = f"; the model lacks {', '.join(missing)}" if missing else ""
         diagnostics.append(
-            diag_at(
+            at(
                 error,
                 "no-runtime",
                 f"no runtime can be auto-selected for {model_label(model)}{hint} "
@@ -367,5 +367,5 @@ def _resolve_auto(service: InferenceService, sources: Sources, model: Model) -> 
             f"priority and size fit; {winner.runtime.name} was picked by {rule}; give one a higher priority or "
             f"name the runtime in spec.runtime.name"
         )
-        diagnostics.append(diag_at(warning, "ambiguous-runtime", message, where))
+        diagnostics.append(at(warning, "ambiguous-runtime", message, where))
     return Resolution(service, model, winner.runtime, tuple(verdicts), ranking.decided_by, tuple(diagnostics))

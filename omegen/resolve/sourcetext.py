@@ -2,16 +2,13 @@
 
 A runtime reads `ClusterServingRuntime vllm` or `ServingRuntime team-a/vllm`, a model
 `ClusterBaseModel llama` or `BaseModel team-a/llama`, a format entry `supportedModelFormats[1]`
-(its path without `spec.`), a source position `runtimes/vllm.yaml:12`; `diag_at` is the one way those
-stages make a Diagnostic located at a source field.
+(its path without `spec.`), a source position `runtimes/vllm.yaml:12`. (A Diagnostic located at a
+source field is made by `errors.at`.)
 """
 
 from __future__ import annotations
 
-from typing import Callable
-
 from omegen.api import FieldOrigin, Model, Runtime
-from omegen.errors import Diagnostic
 
 
 def runtime_label(runtime: Runtime) -> str:
@@ -31,8 +28,3 @@ def position(origin: FieldOrigin) -> str:
 
 def short_path(path: str) -> str:
     return path[len("spec."):] if path.startswith("spec.") else path
-
-
-def diag_at(make: Callable[..., Diagnostic], code: str, message: str, where: FieldOrigin) -> Diagnostic:
-    """`make` is `errors.error` or `errors.warning`."""
-    return make(code, message, where.file, where.line, where.column, where.field)
