@@ -189,6 +189,17 @@ STAGES: dict[str, dict[str, Code]] = {
         "resources": Code(ERROR, "Container requests and limits the API server would refuse (not a quantity, a request above its limit, ...).", "Correct the resources named in the message."),
         "missing-volume": Code(ERROR, "A container mounts a volume its pod does not declare.", "Add the volume to the pod's volumes."),
     },
+    "overlay: omegen.yaml layers, patches and transforms": {
+        "invalid-resource": Code(ERROR, "An entry of resources: is a directory without an omegen.yaml (kind Omegen) to be a component.", "Point it at a directory with an omegen.yaml, or at source files."),
+        "missing-resource": Code(ERROR, "An entry of resources: (or a patch path) does not exist.", "Correct the path."),
+        "path-outside": Code(ERROR, "An entry of resources: leaves the repository.", "Keep paths inside the repository, or pass --root to widen it."),
+        "overlay-cycle": Code(ERROR, "An overlay's resources: lead back to itself.", "Remove the entry that closes the cycle (the message shows the chain)."),
+        "invalid-patch": Code(ERROR, "A patch entry is malformed (neither or both of path and patch, no target, an unreadable patch).", "Give either path or patch, and a target."),
+        "patch-target-missing": Code(ERROR, "A patch's target matches no object, so the patch would silently do nothing.", "Correct the target (kind, name, namespace, labels)."),
+        "patch-failed": Code(ERROR, "A patch cannot be applied to the object it targets.", "Correct the patch for the object's shape."),
+        "invalid-transform": Code(ERROR, "A transform (replicas, images, namespace, ...) cannot be applied as written.", "Give the value the message asks for."),
+        "unused-transform": Code(WARNING, "A transform (an images: entry) matches nothing in the output.", "Correct or remove the entry."),
+    },
     "validate: the objects omegen would write": {
         "kubernetes-version": Code(ERROR, "The configured Kubernetes version has no bundled schemas.", "Set kubernetesVersion in omegen.yaml to a supported version."),
         "output-schema": Code(
