@@ -69,7 +69,6 @@ STAGES: dict[str, dict[str, Code]] = {
         "plain-config": Code(
             WARNING, "omegen.yaml has no apiVersion/kind: it is read as the plain form of omegen 0.1.", "Add the header the message gives (the KRM form, omegen.io/v1alpha1 Omegen)."
         ),
-        "unsupported-field": Code(ERROR, "omegen.yaml sets a field this version of omegen does not build yet (overlays).", "Remove the field, or upgrade omegen."),
         "invalid-kubernetes-version": Code(ERROR, "kubernetesVersion (omegen.yaml or the command line) is not a supported Kubernetes version.", "Give a bundled version such as \"1.33\"."),
         "unknown-kubernetes-version": Code(
             WARNING, "The cluster's version (as Argo CD reports it) is not a version; the configured one is used.", "Set kubernetesVersion in omegen.yaml."
