@@ -178,6 +178,11 @@ STAGES: dict[str, dict[str, Code]] = {
         "webhook-annotation": Code(
             WARNING, "An annotation asks for OME's pod webhook (model-init injection), which is not part of the rendered output.", "Remove the annotation, or add what the webhook would add yourself."
         ),
+        "webhook-emulation": Code(
+            ERROR,
+            "With `webhooks: emulate` (the default), an OME pod webhook's annotation cannot be rendered offline (model-init needs OME's ConfigMap; an unknown RDMA profile), or (a warning) the RDMA injector finds no container to inject into.",
+            "Set `webhooks: cluster` in omegen.yaml when OME's webhooks run in the cluster, or correct or remove the annotation.",
+        ),
         "replicas": Code(ERROR, "minReplicas/maxReplicas are not whole numbers ≥ 0, or maxReplicas is less than minReplicas.", "Correct the replica bounds."),
         "autoscaler": Code(ERROR, "ome.io/autoscalerClass asks for an autoscaler omegen does not render (KEDA).", "Use 'hpa' or 'external'."),
         "scale-metric": Code(
