@@ -175,9 +175,6 @@ STAGES: dict[str, dict[str, Code]] = {
         "invalid-label-value": Code(
             ERROR, "A runtime, model or vendor name that OME copies into a label value is not a valid label value.", "Shorten or rename it (63 characters, alphanumerics, '-', '_', '.')."
         ),
-        "webhook-annotation": Code(
-            WARNING, "An annotation asks for OME's pod webhook (model-init injection), which is not part of the rendered output.", "Remove the annotation, or add what the webhook would add yourself."
-        ),
         "webhook-emulation": Code(
             ERROR,
             "With `webhooks: emulate` (the default), an OME pod webhook's annotation cannot be rendered offline (model-init needs OME's ConfigMap; an unknown RDMA profile), or (a warning) the RDMA injector finds no container to inject into.",
