@@ -42,6 +42,19 @@ def read_env(path: Path) -> dict:
     return env
 
 
+def check_out(case: Path, tmp: Path) -> Path:
+    """The case's files as the repo server has them; returns the app directory. A case is either
+    `app/` (placed at apps/<case>) or a whole `repo/` with the app where `app.txt` says."""
+    if (case / "repo").is_dir():
+        shutil.copytree(case / "repo", tmp / "repo")
+        app = tmp / "repo" / (case / "app.txt").read_text().strip()
+    else:
+        app = tmp / "repo" / "apps" / case.name
+        shutil.copytree(case / "app", app)
+    reset_modes(tmp / "repo")
+    return app
+
+
 def reset_modes(app: Path) -> None:
     """The repo server ships files without their modes (preserveFileMode is false)."""
     for directory, _, files in os.walk(app):

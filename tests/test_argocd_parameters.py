@@ -56,3 +56,15 @@ def test_param_variable_names_follow_argo_cd():
 def test_bad_parameters_are_errors_not_guesses(env, message):
     _, problems = read(env)
     assert len(problems) == 1 and message in problems[0].message, problems
+
+
+def test_repository_root_is_the_app_directory_minus_its_source_path(tmp_path):
+    from omegen.commands.argocd_parameters import repository_root
+
+    app = tmp_path / "repo" / "apps" / "chat"
+    app.mkdir(parents=True)
+    assert repository_root(app, "apps/chat") == tmp_path / "repo"
+    assert repository_root(app, "/apps/chat/") == tmp_path / "repo"
+    assert repository_root(app, None) == app, "unknown: the app directory is the boundary"
+    assert repository_root(app, "other/chat") == app, "a path that does not end the app directory is not trusted"
+    assert repository_root(app, "../chat") == app

@@ -3,7 +3,6 @@ output. Read every changed line before committing: these files are the contract 
 
 from __future__ import annotations
 
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -11,14 +10,13 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
 
-from argocd_contract import generate, read_env, reset_modes  # noqa: E402
+from argocd_contract import check_out, generate, read_env  # noqa: E402
 
 for case in sorted((TESTS / "argocd").iterdir()):
     with tempfile.TemporaryDirectory() as tmp:
-        app = Path(tmp) / "repo" / "apps" / case.name
-        shutil.copytree(case / "app", app)
-        reset_modes(app)
+        app = check_out(case, Path(tmp))
         done = generate(app, read_env(case / "env.txt"), Path(tmp) / "home")
+        done.stderr = done.stderr.replace(str(tmp).encode(), b"<tmp>")
     for name in ("expected.yaml", "stderr.txt", "errors.txt"):
         (case / name).unlink(missing_ok=True)
     if done.returncode == 0:

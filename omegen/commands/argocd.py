@@ -44,6 +44,7 @@ def generate() -> None:
             strict=settings.strict,
             kubernetes_version=settings.kubernetes_version,
             cluster_version=settings.cluster_version,
+            root=argocd_parameters.repository_root(Path("."), settings.source_path),
         )
     )
     shared.report(problems + list(build.diagnostics))

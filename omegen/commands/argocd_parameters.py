@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping, Optional
 
 from omegen.errors import Diagnostic, error
@@ -36,6 +37,7 @@ class Settings:
     strict: Optional[bool] = None
     kubernetes_version: Optional[str] = None
     cluster_version: Optional[str] = None
+    source_path: Optional[str] = None  # ARGOCD_APP_SOURCE_PATH: where the app directory sits in the repository
 
 
 def param_variable(name: str) -> str:
@@ -62,7 +64,18 @@ def read(env: Mapping[str, str]) -> tuple[Settings, list[Diagnostic]]:
         else:
             values["kubernetes_version"] = value.strip() or None
     cluster = env.get("KUBE_VERSION", "").strip() or None
-    return Settings(cluster_version=cluster, **values), problems
+    source_path = env.get("ARGOCD_APP_SOURCE_PATH", "").strip().strip("/") or None
+    return Settings(cluster_version=cluster, source_path=source_path, **values), problems
+
+
+def repository_root(app: Path, source_path: Optional[str]) -> Path:
+    """The checked-out repository: the app directory minus ARGOCD_APP_SOURCE_PATH. The repo server
+    ships no .git, so this is how an overlay's `../../base` is known to stay inside it."""
+    app = app.resolve()
+    parts = [p for p in (source_path or "").split("/") if p not in ("", ".")]
+    if not parts or ".." in parts or tuple(app.parts[-len(parts):]) != tuple(parts):
+        return app
+    return app.parents[len(parts) - 1]
 
 
 def _raw_values(env: Mapping[str, str]) -> tuple[dict, list[Diagnostic]]:
