@@ -326,6 +326,29 @@ def _represent_str(dumper, value: str):
 _Dumper.add_representer(str, _represent_str)
 
 
+@dataclass(frozen=True)
+class Verbatim:
+    """A value as it was read, written back with its own styles (quotes, flow collections): a KRM
+    function hands foreign items back untouched, so kpt rewrites nothing in a user's file."""
+
+    node: Any = field(compare=False, repr=False)
+
+
+def sequence_items(text: str, key: str) -> list[Verbatim]:
+    """The entries of the sequence under `key` in a one-document stream's root mapping, as read;
+    [] when there is no such sequence. Call only on text `load_documents` accepted."""
+    root = yaml.compose(text, Loader=_Loader)
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key_node, value_node in root.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key and isinstance(value_node, yaml.SequenceNode):
+            return [Verbatim(item) for item in value_node.value]
+    return []
+
+
+_Dumper.add_representer(Verbatim, lambda dumper, verbatim: verbatim.node)
+
+
 def dump(data: Any) -> str:
     """One document, keys sorted, block style: the canonical form of every file omegen writes."""
     try:

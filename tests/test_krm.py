@@ -132,8 +132,8 @@ def test_a_model_the_output_includes_stays_applicable_and_is_not_added_twice():
     request = load.read_request(resource_list([at(SERVICE, "chat.yaml"), at(model, "model.yaml")]))
     deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "chat-engine", "namespace": "team-a"}}
     objects = [Rendered(dict(model), ("team-a", "chat")), Rendered(deployment, ("team-a", "chat"))]
-    out = emit.response(request, objects, [], ok=True)
-    service, kept_model, added = out["items"]
+    (doc,) = yamlio.load_documents(yamlio.dump(emit.response(request, objects, [], ok=True)), positions=False)
+    service, kept_model, added = doc.data["items"]
     assert "config.kubernetes.io/local-config" in service["metadata"]["annotations"]
     assert "config.kubernetes.io/local-config" not in kept_model["metadata"]["annotations"]
     assert added["kind"] == "Deployment"
@@ -161,7 +161,8 @@ def package(root: Path, model: str = "llama-3-2-1b-instruct") -> Path:
     (root / "Kptfile").write_text(KPTFILE)
     (root / "omegen.yaml").write_text(yamlio.dump(CONFIG))
     (root / "team-a" / "chat.yaml").write_text(yamlio.dump({**SERVICE, "spec": {"model": {"name": model}}}))
-    (root / "cm.yaml").write_text(yamlio.dump(FOREIGN))
+    # A foreign file in the user's own style (flow map, double quotes): kpt must rewrite none of it.
+    (root / "cm.yaml").write_text('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: foreign\n  annotations: {note: "kept as written"}\ndata: {a: "b", n: "1"}\n')
     return root
 
 
@@ -185,6 +186,9 @@ def test_kpt_fn_render_twice_changes_nothing_the_second_time(tmp_path):
     built = [r.obj for r in pipeline.build(root).objects]
     assert sorted(rendered, key=identity) == sorted(built, key=identity), "kpt wrote what omegen build renders"
     assert "config.kubernetes.io/local-config" in (root / "team-a" / "chat.yaml").read_text()
+    untouched = package(tmp_path / "fresh")
+    for name in ("cm.yaml", "Kptfile", "omegen.yaml"):
+        assert after_first[name] == (untouched / name).read_bytes(), f"{name} is foreign: not a byte changes"
     second = run_kpt("fn", "render", "--allow-exec", cwd=root)
     assert second.returncode == 0, second.stderr
     assert snapshot(root) == after_first

@@ -6,7 +6,8 @@ diagnostics as `results` (gitops-contracts.md §1.1, §2(e)).
 - The ome.io sources stay in the list (kpt writes the list back to disk) marked
   `config.kubernetes.io/local-config: "true"`, so nothing applies them; an ome.io object the output
   itself includes (a model) stays applicable and is not added twice.
-- Foreign items are untouched. When the build failed, the items are returned exactly as received.
+- Foreign items are untouched, written back as they were read (quotes, flow style). When the
+  build failed, every item is returned exactly as received.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ RESULT_SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severit
 
 def response(request: Request, objects: Iterable[Rendered], diagnostics: Iterable[Diagnostic], ok: bool) -> dict:
     results = [result(request, d) for d in diagnostics if d.severity is not Severity.INFO]
+    verbatim = request.verbatim if len(request.verbatim) == len(request.items) else request.items
     if not ok:
-        items = request.items
+        items = list(verbatim)
     else:
         rendered = list(order(objects))
         included = {_identity(r.obj) for r in rendered if r.obj.get("apiVersion") == API_VERSION}
@@ -35,8 +37,9 @@ def response(request: Request, objects: Iterable[Rendered], diagnostics: Iterabl
             if i in request.ours:
                 continue
             if i in request.sources and _identity(item) not in included:
-                item = _local_config(item)
-            items.append(item)
+                items.append(_local_config(item))
+            else:
+                items.append(verbatim[i])  # as written: kpt then rewrites nothing in the file
         inputs = {_identity(request.items[i]) for i in request.sources}
         items.extend(_placed(r for r in rendered if _identity(r.obj) not in inputs))
     out = {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": items}

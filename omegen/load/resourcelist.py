@@ -43,6 +43,7 @@ class Placed:
 @dataclass
 class Request:
     items: list = field(default_factory=list)  # every input item, as received
+    verbatim: list = field(default_factory=list)  # the same, as written (yamlio.Verbatim), to hand back untouched
     ours: set = field(default_factory=set)  # indices of items omegen made before (dropped)
     sources: set = field(default_factory=set)  # indices of ome.io items (the sources)
     files: dict = field(default_factory=dict)  # relative path → text, what the build reads
@@ -107,6 +108,7 @@ def read_request(text: str) -> Request:
         request.diagnostics.append(error("invalid-resource-list", "ResourceList.items must be a list of objects", "<stdin>"))
         return request
     request.items = items
+    request.verbatim = yamlio.sequence_items(text, "items")
     _read_config(data.get("functionConfig"), request)
     _read_sources(request)
     return request
