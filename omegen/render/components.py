@@ -123,6 +123,7 @@ def _build(ctx: RenderContext, component: str) -> Optional[Component]:
     spec = strategic_merge(base or {}, patch or {}) or {}
     errors_before = error_count(ctx)
 
+    _warn_replaced_lists(ctx, component, base, patch)
     multinode = _is_multinode(ctx, component, spec)
     bounds = scaling.replicas(ctx, component, spec)
     name = f"{service.name}-{component}"
@@ -173,6 +174,49 @@ def _build(ctx: RenderContext, component: str) -> Optional[Component]:
         sources=sources,
         locate=pod_locator(ctx, component, serving.get("name", SERVING_CONTAINER)),
     )
+
+
+def _warn_replaced_lists(ctx: RenderContext, component: str, base: Optional[dict], patch: Optional[dict]) -> None:
+    """A service's runner `args`/`command` replace the runtime's (docs/rendering.md): say what that
+    drops, since the runtime's `--port` or `--model` going missing breaks the probes in silence."""
+    for part in ("", "leader.", "worker."):
+        for field_name in ("args", "command"):
+            path = f"{part}runner.{field_name}"
+            old, new = _at(base, path), _at(patch, path)
+            if not isinstance(old, list) or not isinstance(new, list) or old == new:
+                continue
+            kept = {flag for flag, _ in _flags(new)}
+            dropped = [text for flag, text in _flags(old) if flag not in kept]
+            if not dropped:
+                continue
+            shown = ", ".join(dropped[:4]) + (f" and {len(dropped) - 4} more" if len(dropped) > 4 else "")
+            ctx.warning(
+                "runner-args-replaced",
+                f"{component}.{path} replaces the runtime's {field_name}, dropping {shown}; "
+                f"repeat what is still needed in the service's {field_name}",
+                ctx.service.where(f"{component}.{path}"),
+            )
+
+
+def _flags(args: list) -> list[tuple[str, str]]:
+    """(flag, as written) per option: `--tp 2` and `--tp=2` are flag `--tp`; a value belongs to the
+    flag before it; anything else stands for itself."""
+    found: list[tuple[str, str]] = []
+    for item in map(str, args):
+        if item.startswith("-"):
+            found.append((item.split("=", 1)[0], item))
+        elif found and found[-1][0].startswith("-") and "=" not in found[-1][1] and found[-1][1] == found[-1][0]:
+            found[-1] = (found[-1][0], f"{found[-1][1]} {item}")
+        else:
+            found.append((item, item))
+    return found
+
+
+def _at(tree: Optional[dict], path: str):
+    node = tree
+    for key in path.split("."):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
 
 
 def _substituted(ctx: RenderContext, obj, component: str, meta: dict) -> Optional[dict]:

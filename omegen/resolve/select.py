@@ -360,12 +360,26 @@ def _resolve_auto(service: InferenceService, sources: Sources, model: Model) -> 
         return Resolution(service, model, None, tuple(verdicts), None, tuple(diagnostics))
     winner = ranking.ranked[0]
     if ranking.decided_by in AMBIGUOUS_RULES:
-        tied = ", ".join(c.runtime.name for c in ranking.top_group)
         rule = "creationTimestamp (newest first)" if ranking.decided_by == CREATION_TIMESTAMP else "name (ascending)"
-        message = (
-            f"ambiguous runtime selection for {model_label(model)}: {winner.runtime.kind}s {tied} tie on scope, "
-            f"priority and size fit; {winner.runtime.name} was picked by {rule}; give one a higher priority or "
-            f"name the runtime in spec.runtime.name"
-        )
-        diagnostics.append(at(warning, "ambiguous-runtime", message, where))
+        diagnostics.append(at(warning, "ambiguous-runtime", _ambiguity(model, ranking.top_group, winner, rule), where))
     return Resolution(service, model, winner.runtime, tuple(verdicts), ranking.decided_by, tuple(diagnostics))
+
+
+def _ambiguity(model: Model, tied: tuple, winner: _Candidate, rule: str) -> str:
+    ranges = {c.runtime.name: (size_range(c.runtime).text() if size_range(c.runtime) else "no range") for c in tied}
+    shown = tied[:3]
+    more = f" and {len(tied) - 3} more" if len(tied) > 3 else ""
+    if model.size is None and len(set(ranges.values())) > 1:
+        # Only the missing size keeps them apart: the pick may serve an 8B model on a 70B runtime.
+        names = ", ".join(f"{c.runtime.name} {ranges[c.runtime.name]}" for c in shown) + more
+        return (
+            f"ambiguous runtime selection for {model_label(model)}: it has no spec.modelParameterSize, and {names} "
+            f"tie on scope and priority with different size ranges; {winner.runtime.name} was picked by {rule}; "
+            f"add spec.modelParameterSize to the model or name the runtime in spec.runtime.name"
+        )
+    names = ", ".join(c.runtime.name for c in shown) + more
+    return (
+        f"ambiguous runtime selection for {model_label(model)}: {winner.runtime.kind}s {names} tie on scope, "
+        f"priority and size fit; {winner.runtime.name} was picked by {rule}; give one a higher priority or "
+        f"name the runtime in spec.runtime.name"
+    )
