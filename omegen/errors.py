@@ -52,10 +52,15 @@ class Diagnostic:
     column: int = 0
     field: str = ""
     subject: Optional[ObjectRef] = None
+    # Set on a consequence of another finding: where its cause is ("rt.yaml:1"). A brief report
+    # leaves it out when an error is reported there (the cause is the whole story); -v keeps it.
+    cause: str = ""
 
     def sort_key(self) -> tuple:
+        """The report order: errors, warnings, infos; within a severity causes before their
+        consequences; then file, line and column."""
         subject = (self.subject,) if self.subject is not None else ()
-        return (self.file, self.line, self.column, self.severity, self.code, self.message, self.field, subject)
+        return (self.severity, bool(self.cause), self.file, self.line, self.column, self.code, self.message, self.field, subject)
 
     def as_text(self) -> str:
         where = one_line(self.file) or "<omegen>"
@@ -88,6 +93,8 @@ class Diagnostic:
         }
         if self.subject is not None:
             out["subject"] = self.subject.as_dict()
+        if self.cause:
+            out["cause"] = self.cause
         return out
 
 
@@ -107,16 +114,22 @@ def _gh_escape_property(text: str) -> str:
     return _gh_escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def error(code: str, message: str, file: str = "", line: int = 0, column: int = 0, field: str = "", subject: Optional[ObjectRef] = None) -> Diagnostic:
-    return Diagnostic(code, Severity.ERROR, message, file, line, column, field, subject)
+def error(
+    code: str, message: str, file: str = "", line: int = 0, column: int = 0, field: str = "", subject: Optional[ObjectRef] = None, cause: str = ""
+) -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, message, file, line, column, field, subject, cause)
 
 
-def warning(code: str, message: str, file: str = "", line: int = 0, column: int = 0, field: str = "", subject: Optional[ObjectRef] = None) -> Diagnostic:
-    return Diagnostic(code, Severity.WARNING, message, file, line, column, field, subject)
+def warning(
+    code: str, message: str, file: str = "", line: int = 0, column: int = 0, field: str = "", subject: Optional[ObjectRef] = None, cause: str = ""
+) -> Diagnostic:
+    return Diagnostic(code, Severity.WARNING, message, file, line, column, field, subject, cause)
 
 
-def info(code: str, message: str, file: str = "", line: int = 0, column: int = 0, field: str = "", subject: Optional[ObjectRef] = None) -> Diagnostic:
-    return Diagnostic(code, Severity.INFO, message, file, line, column, field, subject)
+def info(
+    code: str, message: str, file: str = "", line: int = 0, column: int = 0, field: str = "", subject: Optional[ObjectRef] = None, cause: str = ""
+) -> Diagnostic:
+    return Diagnostic(code, Severity.INFO, message, file, line, column, field, subject, cause)
 
 
 def at(make: Callable[..., Diagnostic], code: str, message: str, where) -> Diagnostic:

@@ -14,18 +14,20 @@ DIAGNOSTICS = [
 ]
 
 
-def test_text_is_sorted_by_file_and_position():
-    assert format_diagnostics(DIAGNOSTICS, "text").splitlines() == [
+def test_text_is_sorted_by_severity_then_causes_then_file_and_position():
+    consequence = error("runtime-not-found", "rt could not be loaded", "a.yaml", 2, 1, cause="z.yaml:1")
+    assert format_diagnostics(DIAGNOSTICS + [consequence], "text").splitlines() == [
         "<omegen>: error[internal]: no file",
-        "a.yaml:1:1: info[ignored-document]: ignored",
         'a.yaml:12:7: error[unknown-field]: unknown field "priorty"',
+        "a.yaml:2:1: error[runtime-not-found]: rt could not be loaded",  # a consequence: after every cause
         "b.yaml:3:5: warning[ambiguous-runtime]: tie broken by name",
+        "a.yaml:1:1: info[ignored-document]: ignored",
     ]
 
 
 def test_json_carries_every_field():
     payload = json.loads(format_diagnostics(DIAGNOSTICS, "json"))
-    assert payload[2] == {
+    assert payload[1] == {
         "code": "unknown-field",
         "severity": "error",
         "message": 'unknown field "priorty"',

@@ -54,12 +54,14 @@ def test_a_reference_to_a_rejected_object_says_why_it_is_missing(tree):
     runtime = SEED_RUNTIME.replace("      priority: 1", "      priority: 0")
     model = MODEL.replace("modelParameterSize: 70.6B", "modelParameterSize: 70.6X")
     result = pipeline.build(tree({"rt.yaml": runtime, "m.yaml": model, "isvc.yaml": SEED_SERVICE}), builtin=False)
+    # Causes first, then the references they break, each naming its cause (issue 10).
     assert texts(result) == [
-        "isvc.yaml:9:7: error[model-not-found]: model llama-3-1-70b could not be loaded: its definition at m.yaml:1 has errors (reported there)",
-        "isvc.yaml:11:7: error[runtime-not-found]: runtime vllm-text-generation could not be loaded: its definition at rt.yaml:1 has errors (reported there)",
         "m.yaml:10:3: error[invalid-size]: spec.modelParameterSize: invalid size '70.6X': expected a number with an optional suffix K, M, B or T (e.g. \"7B\", \"1.5B\", \"500M\")",
         "rt.yaml:12:7: error[invalid-field]: spec.supportedModelFormats[0].priority: expected integer >= 1, got 0",
+        "isvc.yaml:9:7: error[model-not-found]: model llama-3-1-70b could not be loaded: its definition at m.yaml:1 has errors (reported there)",
+        "isvc.yaml:11:7: error[runtime-not-found]: runtime vllm-text-generation could not be loaded: its definition at rt.yaml:1 has errors (reported there)",
     ]
+    assert [d.cause for d in result.diagnostics] == ["", "", "m.yaml:1", "rt.yaml:1"]
 
 
 def test_a_model_name_too_long_for_a_label_is_an_error_at_the_model(tree):

@@ -45,6 +45,7 @@ spec:
   modelFormat: {{name: safetensors}}
   modelArchitecture: LlamaForCausalLM
 {size}  storage:
+    storageUri: hf://meta-llama/Llama-3.1-8B-Instruct
     path: /raid/models/llama-8b
 """
 

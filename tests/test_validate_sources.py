@@ -20,10 +20,11 @@ def test_container_field_of_the_wrong_type(tree):
     runtime = RUNTIME.replace("        requests:\n          cpu: 128", "        requests:\n          cpu: [128]")
     texts, result = build(tree, runtime=runtime)
     # Free-form Kubernetes fields are typed where they are written, before any rendering code reads them.
+    # The cause first, then its consequence (issue 10).
     assert texts == [
+        "runtime.yaml:23:11: error[invalid-field]: spec.containers[0].resources.requests.cpu: expected number or string, got array",
         "isvc.yaml:11:7: error[runtime-not-found]: runtime vllm-text-generation could not be loaded: "
         "its definition at runtime.yaml:1 has errors (reported there)",
-        "runtime.yaml:23:11: error[invalid-field]: spec.containers[0].resources.requests.cpu: expected number or string, got array",
     ]
     assert not result.ok
 

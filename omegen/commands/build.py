@@ -23,7 +23,8 @@ from omegen.commands import shared
 @shared.builtin_option
 @shared.format_option
 @shared.verbose_option
-def build(src: Path, out: Optional[Path], check: bool, allow_empty: bool, prune: bool, overlay, root, strict, no_builtin, fmt: str, verbose: bool) -> None:
+@shared.quiet_option
+def build(src: Path, out: Optional[Path], check: bool, allow_empty: bool, prune: bool, overlay, root, strict, no_builtin, fmt: str, verbose: bool, quiet: bool) -> None:
     """Compile SRC (default: the current directory) to Kubernetes YAML."""
     from omegen import pipeline  # deferred: `omegen --help` need not load every stage
 
@@ -40,7 +41,7 @@ def build(src: Path, out: Optional[Path], check: bool, allow_empty: bool, prune:
         root=root,
     )
     result = pipeline.run(options)
-    shared.report(result.diagnostics, fmt, verbose)  # once: `--format json` is a single array
+    shared.report(result.diagnostics, fmt, verbose, quiet)  # once: `--format json` is a single array
     if not result.ok:
         sys.exit(shared.EXIT_ERRORS)
     if out is None:

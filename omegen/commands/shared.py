@@ -9,6 +9,7 @@ from typing import Optional
 
 import click
 
+from omegen.commands import brief
 from omegen.errors import Severity, format_diagnostics
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -34,7 +35,7 @@ format_option = click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True, help="Diagnostics format (stderr)."
 )
 verbose_option = click.option(
-    "-v", "--verbose", is_flag=True, help="Also report info diagnostics (ignored documents, replaced built-ins)."
+    "-v", "--verbose", is_flag=True, help="Report everything: infos (ignored documents, replaced built-ins), consequences and repeats in full."
 )
 
 
@@ -73,10 +74,17 @@ def builtin(no_builtin: Optional[bool]) -> Optional[bool]:
     return False if no_builtin else None
 
 
-def report(diagnostics, fmt: str = "text", verbose: bool = False) -> None:
-    """Errors and warnings to stderr; infos too with --verbose, and always in JSON (for tools)."""
-    if not verbose and fmt != "json":
-        diagnostics = [d for d in diagnostics if d.severity is not Severity.INFO]
-    text = format_diagnostics(diagnostics, fmt)
+quiet_option = click.option("-q", "--quiet", is_flag=True, help="Report errors only.")
+
+
+def report(diagnostics, fmt: str = "text", verbose: bool = False, quiet: bool = False) -> None:
+    """The diagnostics on stderr: brief text by default (commands/brief.py), everything with
+    --verbose, and always everything in JSON (for tools)."""
+    if fmt == "json":
+        text = format_diagnostics([d for d in diagnostics if not quiet or d.severity is Severity.ERROR], fmt)
+    elif fmt == "github":
+        text = format_diagnostics(brief.shown(diagnostics, verbose=verbose, quiet=quiet), fmt)
+    else:
+        text = "".join(line + "\n" for line in brief.text_lines(diagnostics, verbose=verbose, quiet=quiet))
     if text:
         sys.stderr.write(text)

@@ -28,7 +28,8 @@ from omegen.commands import shared
 @shared.builtin_option
 @shared.format_option
 @shared.verbose_option
-def validate(src: Path, kubeconform: Optional[str], overlay, root, strict, no_builtin, fmt: str, verbose: bool) -> None:
+@shared.quiet_option
+def validate(src: Path, kubeconform: Optional[str], overlay, root, strict, no_builtin, fmt: str, verbose: bool, quiet: bool) -> None:
     """Load, resolve, render and validate SRC without writing anything."""
     from omegen import pipeline  # deferred: `omegen --help` need not load every stage
 
@@ -43,5 +44,5 @@ def validate(src: Path, kubeconform: Optional[str], overlay, root, strict, no_bu
             src=shared.source_dir(src, overlay), write=False, strict=strict, builtin=shared.builtin(no_builtin), kubeconform=kubeconform, root=root
         )
     )
-    shared.report(result.diagnostics, fmt, verbose)
+    shared.report(result.diagnostics, fmt, verbose, quiet)
     sys.exit(shared.EXIT_OK if result.ok else shared.EXIT_ERRORS)

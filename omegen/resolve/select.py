@@ -39,6 +39,7 @@ from omegen.api import (
     Verdict,
 )
 from omegen.errors import Diagnostic, at, error, warning
+from omegen.resolve import nomatch
 from omegen.resolve.sourcetext import model_label, position, runtime_label, short_path
 from omegen.resolve.support import FACTS, Failure, runtime_supports, size_range, supporting_entries
 
@@ -185,11 +186,11 @@ def _model_diagnostics(service: InferenceService, sources: Sources, model: Optio
         )
         if broken:
             message = f"model {service.model_name} could not be loaded: its definition at {broken} has errors (reported there)"
-        else:
-            message = (
-                f"model {service.model_name} not found: no {BASE_MODEL} {service.model_name} in namespace "
-                f"{service.namespace} and no {CLUSTER_BASE_MODEL} {service.model_name}"
-            )
+            return [replace(at(error, "model-not-found", message, where), cause=broken)]
+        message = (
+            f"model {service.model_name} not found: no {BASE_MODEL} {service.model_name} in namespace "
+            f"{service.namespace} and no {CLUSTER_BASE_MODEL} {service.model_name}"
+        )
         return [at(error, "model-not-found", message, where)]
     if model.disabled:
         return [at(error, "model-disabled", f"{model_label(model)} ({position(model.where())}) is disabled", where)]
@@ -255,7 +256,7 @@ def _resolve_explicit(
                 f"runtime {name} not found: no {SERVING_RUNTIME} {name} in namespace {service.namespace} "
                 f"and no {CLUSTER_SERVING_RUNTIME} {name}"
             )
-        diagnostics.append(at(error, "runtime-not-found", message, where))
+        diagnostics.append(replace(at(error, "runtime-not-found", message, where), cause=broken or ""))
         return Resolution(service, model, None, (), None, tuple(diagnostics))
     if runtime.disabled:
         verdict = Verdict(runtime, False, None, ("runtime is disabled",))
@@ -345,18 +346,8 @@ def _resolve_auto(service: InferenceService, sources: Sources, model: Model) -> 
     where = service.where("spec.model.name")
     diagnostics: list[Diagnostic] = []
     if not ranking.ranked:
-        listed = "; ".join(f"{runtime_label(rt)}: {f.reason}" for rt, f in failures) or "no runtimes are defined"
         missing = sorted({f.missing for rt, f in failures if f.missing and _would_help(rt, model, f, service.protocol_version)})
-        hint = f"; the model lacks {', '.join(missing)}" if missing else ""
-        diagnostics.append(
-            at(
-                error,
-                "no-runtime",
-                f"no runtime can be auto-selected for {model_label(model)}{hint} "
-                f"(omegen explain {service.name} -n {service.namespace} shows a table): {listed}",
-                where,
-            )
-        )
+        diagnostics.append(nomatch.no_runtime(service, sources, model, failures, missing, where))
         return Resolution(service, model, None, tuple(verdicts), None, tuple(diagnostics))
     winner = ranking.ranked[0]
     if ranking.decided_by in AMBIGUOUS_RULES:

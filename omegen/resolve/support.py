@@ -188,3 +188,28 @@ def runtime_supports(runtime: Runtime, model: Model, protocol: Optional[str] = N
 
 def supporting_entries(runtime: Runtime, model: Model) -> tuple[FormatEntry, ...]:
     return tuple(e for e in runtime.formats if entry_supports(e, model) is None)
+
+
+def all_failures(runtime: Runtime, model: Model, protocol: Optional[str] = None) -> list[Failure]:
+    """Every rule the runtime fails for the model (for the format entry that fails the fewest), so
+    near misses can be ranked: the runtime that fails one rule is closer than one that fails four."""
+    failures: list[Failure] = []
+    for name, rule in RUNTIME_RULES:
+        if name == "format":
+            failures.extend(_closest_entry_failures(runtime, model))
+        else:
+            failure = rule(runtime, model, protocol)
+            if failure is not None:
+                failures.append(failure)
+    return failures
+
+
+def _closest_entry_failures(runtime: Runtime, model: Model) -> list[Failure]:
+    if not runtime.formats:
+        return [Failure("format", "runtime lists no supportedModelFormats")]
+    best: Optional[list[Failure]] = None
+    for entry in runtime.formats:
+        failed = [f for _, rule in ENTRY_RULES if (f := rule(entry, model)) is not None]
+        if best is None or len(failed) < len(best):
+            best = failed
+    return best or []

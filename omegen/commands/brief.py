@@ -1,0 +1,70 @@
+"""The diagnostics a person reads: brief by default, complete on demand (-v, --format json).
+
+Brief means: errors and warnings (infos with -v; errors only with -q); a consequence left out when an
+error is reported at its cause (the cause is the whole story); a code repeated more than
+`COLLAPSE_AFTER` times as one line with the count and the first locations; no line over `MAX_LINE`
+characters. The JSON report is never shortened: tools get everything.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from omegen.errors import Diagnostic, Severity, one_line, sort_diagnostics
+
+MAX_LINE = 500
+COLLAPSE_AFTER = 3  # a code seen more often than this is one line
+_LOCATIONS = 3  # of a collapsed code, besides its first
+
+
+def shown(diagnostics: Iterable[Diagnostic], *, verbose: bool = False, quiet: bool = False) -> list[Diagnostic]:
+    """The diagnostics a report shows, in report order (nothing collapsed yet)."""
+    ordered = sort_diagnostics(diagnostics)
+    if verbose and not quiet:
+        return ordered
+    ordered = [d for d in ordered if d.severity is Severity.ERROR or (d.severity is Severity.WARNING and not quiet)]
+    if verbose:
+        return ordered
+    reported = {d.file for d in ordered if d.severity is Severity.ERROR and not d.cause}
+    return [d for d in ordered if not (d.cause and _file_of(d.cause) in reported)]
+
+
+def text_lines(diagnostics: Iterable[Diagnostic], *, verbose: bool = False, quiet: bool = False) -> list[str]:
+    """The text report, one line per finding (collapsed and bounded unless `verbose`)."""
+    kept = shown(diagnostics, verbose=verbose, quiet=quiet)
+    if verbose:
+        return [d.as_text() for d in kept]
+    by_code: dict[tuple, list[Diagnostic]] = {}
+    for d in kept:
+        by_code.setdefault((d.severity, d.code), []).append(d)
+    lines, done = [], set()
+    for d in kept:
+        group = by_code[(d.severity, d.code)]
+        if len(group) <= COLLAPSE_AFTER or d.severity is Severity.ERROR:
+            lines.append(bounded(d.as_text()))
+        elif (d.severity, d.code) not in done:
+            done.add((d.severity, d.code))
+            lines.append(collapsed(group))
+    return lines
+
+
+def collapsed(group: list[Diagnostic]) -> str:
+    first, rest = group[0], group[1:]
+    places = ", ".join(_place(d) for d in rest[:_LOCATIONS]) + (", …" if len(rest) > _LOCATIONS else "")
+    suffix = f" [and {len(rest)} more {first.severity.label}s like it: {places}; -v lists them all]"
+    return bounded(first.as_text(), reserve=len(suffix)) + suffix
+
+
+def bounded(line: str, reserve: int = 0) -> str:
+    limit = MAX_LINE - reserve
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _place(d: Diagnostic) -> str:
+    where = one_line(d.file) or "<omegen>"
+    return f"{where}:{d.line}" if d.line else where
+
+
+def _file_of(cause: str) -> str:
+    head, _, tail = cause.rpartition(":")
+    return head if head and tail.isdigit() else cause

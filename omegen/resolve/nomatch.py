@@ -1,0 +1,89 @@
+"""The `no-runtime` error: why no runtime can serve a model, in a few short lines.
+
+Over a catalog of hundreds of runtimes the full verdict list is `omegen explain`'s job; this says how
+many runtimes each rule excluded, names the closest few (those that fail the fewest rules) with
+what they lack, and points at `omegen explain`. When runtimes were rejected for errors, the error is
+a consequence of theirs and says so (`cause`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import replace
+
+from omegen.api import CLUSTER_SERVING_RUNTIME, SERVING_RUNTIME, FieldOrigin, InferenceService, Model, Runtime, Sources
+from omegen.errors import Diagnostic, at, error
+from omegen.resolve.sourcetext import model_label
+from omegen.resolve.support import Failure, all_failures
+
+CLOSEST = 3  # near misses named in the message
+_REASON_CHARS = 70  # of one near miss's reasons
+_CLOSEST_CHARS = 220  # of all of them
+
+
+def no_runtime(
+    service: InferenceService,
+    sources: Sources,
+    model: Model,
+    failures: list[tuple[Runtime, Failure]],
+    missing: list[str],
+    where: FieldOrigin,
+) -> Diagnostic:
+    rejected = rejected_runtimes(service, sources)
+    parts = [f"no runtime can be auto-selected for {model_label(model)}"]
+    if failures:
+        excluded = Counter(f.rule for _, f in failures)
+        counts = ", ".join(f"{n} by {rule}" for rule, n in sorted(excluded.items(), key=lambda item: (-item[1], item[0])))
+        parts.append(f"{len(failures)} runtime{'s' if len(failures) != 1 else ''} excluded ({counts})")
+        # As many near misses as fit the budget: the whole message stays a few short lines.
+        for count in range(CLOSEST, 0, -1):
+            closest = _closest(failures, model, service.protocol_version, count)
+            if len(closest) <= _CLOSEST_CHARS:
+                break
+        parts.append(f"closest: {closest}")
+    elif not rejected:
+        parts.append("no runtimes are defined")
+    if missing:
+        parts.append(f"the model lacks {', '.join(missing)}")
+    if rejected:
+        shown = ", ".join(rejected[:3]) + (f" and {len(rejected) - 3} more" if len(rejected) > 3 else "")
+        parts.append(f"{len(rejected)} runtime{'s' if len(rejected) != 1 else ''} could not be loaded ({shown}; errors reported there)")
+    if failures:
+        parts.append(f"omegen explain {service.name} -n {service.namespace} lists every runtime")
+    diagnostic = at(error, "no-runtime", "; ".join(parts), where)
+    return replace(diagnostic, cause=rejected[0]) if rejected else diagnostic
+
+
+def rejected_runtimes(service: InferenceService, sources: Sources) -> list[str]:
+    """Where the runtimes in the service's scope that failed to load are ("file:line"), sorted."""
+    return sorted(
+        at
+        for (kind, namespace, _), at in sources.rejected.items()
+        if kind == CLUSTER_SERVING_RUNTIME or (kind == SERVING_RUNTIME and namespace == service.namespace)
+    )
+
+
+def _closest(failures: list[tuple[Runtime, Failure]], model: Model, protocol, count: int = CLOSEST) -> str:
+    scored = sorted(((all_failures(rt, model, protocol) or [f], rt) for rt, f in failures), key=lambda item: (len(item[0]), item[1].name))
+    shown = []
+    for lacks, runtime in scored[:count]:
+        needs = [_short(f.reason) for f in lacks]
+        reasons = ", ".join(needs)
+        if len(reasons) > _REASON_CHARS:
+            reasons = reasons[: _REASON_CHARS - 1] + "…"
+        shown.append(f"{runtime.name} ({reasons})")
+    return ", ".join(shown)
+
+
+_MISMATCH = re.compile(r"^(?P<what>.+?) mismatch: model has .*?, runtime (?:requires|supports|range is) (?P<needs>.+?)(?: \(closest of .*\))?$")
+
+
+def _short(reason: str) -> str:
+    """`architecture mismatch: model has X, runtime requires Y` → `needs architecture Y`."""
+    found = _MISMATCH.match(reason)
+    if found:
+        return f"needs size in {found['needs']}" if found["what"] == "size" else f"needs {found['what']} {found['needs']}"
+    if reason.startswith("autoSelect:"):
+        return "no format entry with autoSelect: true"
+    return reason

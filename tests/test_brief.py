@@ -1,0 +1,135 @@
+"""Messages a person reads in seconds (issue 10): causes before consequences, a consequence left out
+when its cause is the whole story, a short no-runtime, repeated warnings collapsed, no line over 500
+characters, -q for errors only; -v and --format json keep everything."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import UPSTREAM_OME, omegen_yaml
+from omegen import pipeline
+from omegen.commands import brief
+from omegen.commands import main as cli
+from seed_example import SEED_RUNTIME, SEED_SERVICE
+from test_load import MODEL
+
+NO_BUILTIN = omegen_yaml("builtinRuntimes: false\n")
+
+
+def run(argv, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    captured = capsys.readouterr()
+    return exited.value.code, captured.out, captured.err
+
+
+def generated_runtime(i: int) -> str:
+    arch = ["MistralForCausalLM", "Qwen2ForCausalLM", "GemmaForCausalLM", "PhiForCausalLM"][i % 4]
+    return f"""\
+apiVersion: ome.io/v1beta1
+kind: ClusterServingRuntime
+metadata:
+  name: generated-{i:03d}
+spec:
+  supportedModelFormats:
+    - modelFormat: {{name: safetensors}}
+      modelArchitecture: {arch}
+      autoSelect: true
+      priority: {1 + i % 3}
+  modelSizeRange: {{min: {1 + i % 50}B, max: {60 + i % 50}B}}
+  engineConfig:
+    runner:
+      name: ome-container
+      image: vllm/vllm-openai:v0.9.0
+"""
+
+
+@pytest.fixture
+def catalog(tree):
+    """OME's own catalog when ../shared/upstream is present, else 200 generated runtimes; plus a
+    Llama model no runtime serves and a service of it."""
+    model = MODEL.replace("LlamaForCausalLM", "UnheardOfForCausalLM")
+    files = {"omegen.yaml": NO_BUILTIN, "m.yaml": model, "isvc.yaml": SEED_SERVICE.replace("      runtime: vllm-text-generation\n", "")}
+    if UPSTREAM_OME.is_dir():
+        root = tree(files)
+        (root / "upstream").symlink_to(UPSTREAM_OME / "runtimes")
+        return root, 150
+    files |= {f"runtimes/r{i:03d}.yaml": generated_runtime(i) for i in range(200)}
+    return tree(files), 200
+
+
+def test_no_runtime_over_a_large_catalog_is_a_few_short_lines(catalog, capsys):
+    src, at_least = catalog
+    if UPSTREAM_OME.is_dir():  # the symlink leaves the tree: read the catalog in place instead
+        (src / "upstream").unlink()
+        import shutil
+
+        shutil.copytree(UPSTREAM_OME / "runtimes", src / "upstream")
+    code, _, err = run(["build", str(src)], capsys)
+    assert code == 1
+    (line,) = [l for l in err.splitlines() if "error[no-runtime]" in l]
+    assert len(line) <= 500, len(line)
+    message = line.split("error[no-runtime]: ", 1)[1]
+    excluded = int(message.split("; ", 2)[1].split(" runtimes excluded")[0])
+    assert excluded >= at_least
+    closest = message.split("closest: ", 1)[1].split("; ")[0]
+    assert 1 <= closest.count("(needs ") <= 3
+    assert message.endswith("omegen explain llama-3-1-70b -n llama-3-1-70b lists every runtime")
+    assert all(len(l) <= brief.MAX_LINE for l in err.splitlines())
+
+
+BROKEN_RUNTIME = SEED_RUNTIME.replace("  supportedModelFormats:", "  resource:\n    cpu: 1\n  supportedModelFormats:")
+
+
+def test_the_cause_alone_when_it_is_the_whole_story_and_everything_with_verbose(tree, capsys):
+    other = SEED_SERVICE.replace("name: llama-3-1-70b\n  namespace", "name: auto\n  namespace").replace("      runtime: vllm-text-generation\n", "")
+    src = tree({"omegen.yaml": NO_BUILTIN, "rt.yaml": BROKEN_RUNTIME, "m.yaml": MODEL, "a.yaml": SEED_SERVICE, "b.yaml": other})
+    code, _, err = run(["build", str(src)], capsys)
+    assert code == 1
+    assert err.splitlines() == ['rt.yaml:6:3: error[unknown-field]: unknown field "resource" at spec.resource'], err
+    code, _, err = run(["build", str(src), "-v"], capsys)
+    lines = [l for l in err.splitlines() if "info[" not in l]
+    assert lines[0].startswith("rt.yaml:6:3: error[unknown-field]")
+    assert [l.split(": ")[1] for l in lines[1:]] == ["error[runtime-not-found]", "error[no-runtime]"]
+    assert "no runtimes are defined" not in err and "1 runtime could not be loaded (rt.yaml:1; errors reported there)" in err
+    code, _, err = run(["build", str(src), "--format", "json"], capsys)
+    assert [d["code"] for d in json.loads(err) if d["severity"] == "error"] == ["unknown-field", "runtime-not-found", "no-runtime"]
+
+
+def priority_without_autoselect(i: int) -> str:
+    return generated_runtime(i).replace("autoSelect: true", "autoSelect: false")
+
+
+def test_repeated_warnings_collapse_into_one_line(tree, capsys):
+    files = {"omegen.yaml": NO_BUILTIN, "m.yaml": MODEL, "rt.yaml": SEED_RUNTIME, "a.yaml": SEED_SERVICE}
+    files |= {f"extra/r{i:03d}.yaml": priority_without_autoselect(i) for i in range(40)}
+    src = tree(files)
+    code, _, err = run(["build", str(src)], capsys)
+    assert code == 0
+    (line,) = [l for l in err.splitlines() if "priority-ignored" in l]
+    assert line.startswith("extra/r000.yaml:")
+    assert line.endswith(
+        "[and 39 more warnings like it: extra/r001.yaml:10, extra/r002.yaml:10, extra/r003.yaml:10, …; -v lists them all]"
+    )
+    assert len(line) <= brief.MAX_LINE
+    code, _, err = run(["build", str(src), "-v"], capsys)
+    assert sum("priority-ignored" in l for l in err.splitlines()) == 40
+    code, _, err = run(["build", str(src), "-q"], capsys)
+    assert (code, err) == (0, "")
+
+
+def test_quiet_keeps_errors(tree, capsys):
+    src = tree({"omegen.yaml": NO_BUILTIN, "rt.yaml": BROKEN_RUNTIME, "m.yaml": MODEL, "a.yaml": SEED_SERVICE})
+    code, _, err = run(["build", str(src), "-q"], capsys)
+    assert code == 1 and err.splitlines() == ['rt.yaml:6:3: error[unknown-field]: unknown field "resource" at spec.resource']
+
+
+def test_no_line_is_longer_than_500_characters():
+    from omegen.errors import error
+
+    long = error("x", "y" * 2000, "a.yaml", 1, 1)
+    (line,) = brief.text_lines([long])
+    assert len(line) == brief.MAX_LINE and line.endswith("…")
+    assert brief.text_lines([long], verbose=True) == [long.as_text()]
