@@ -168,6 +168,11 @@ STAGES: dict[str, dict[str, Code]] = {
         "runner-args": Code(
             WARNING, "Both the runner and the pod container of the same name set args; the runner's are used, where OME would concatenate them.", "Set args in one place."
         ),
+        "runner-args-replaced": Code(
+            WARNING,
+            "A service's runner args (or command) replace the runtime's; the message lists the flags that are dropped.",
+            "Repeat the runtime's flags that are still needed (often --port and --model) in the service's args.",
+        ),
         "template-error": Code(
             ERROR, "A built-in template could not render one of the service's objects (reported at the template and the service).", "This is a bug in omegen: please report it with the sources."
         ),
