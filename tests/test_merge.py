@@ -296,3 +296,41 @@ def test_runtime_engine_config_patched_by_a_service_engine():
     }
     assert merged["worker"] == {"size": 3, "runner": {"name": "ome-container", "image": "sglang:1"}}
     assert merged["tolerations"] == runtime["tolerations"]
+
+
+def test_rendering_merge_keys_come_from_the_kubernetes_definitions():
+    """The field-name table rendering merges by is derived from kubernetes-validate's OpenAPI
+    definitions (every list under a PodTemplateSpec with one merge key wherever its name appears);
+    `ports` is the one field rendering keys by its items instead (containers and Services differ)."""
+    from omegen.kube.patchmeta import pod_merge_keys
+    from omegen.merge import _merge_keys
+
+    derived = pod_merge_keys()
+    for field, key in {
+        "containers": "name", "initContainers": "name", "ephemeralContainers": "name", "volumes": "name",
+        "imagePullSecrets": "name", "env": "name", "resourceClaims": "name", "volumeMounts": "mountPath",
+        "volumeDevices": "devicePath", "hostAliases": "ip", "topologySpreadConstraints": "topologyKey",
+    }.items():
+        assert derived[field] == key and merge_key(field, [], []) == key
+    assert "tolerations" not in derived and "args" not in derived  # atomic lists: replaced whole
+    assert "ports" not in _merge_keys() and merge_key("ports", [{"containerPort": 1}], []) == "containerPort"
+
+
+def test_overlay_merge_follows_the_object_schema():
+    """With a schema position, a LeaderWorkerSet's worker template merges as a PodTemplateSpec;
+    where the schema has no merge key (a CRD's own list) the patch's list replaces the base's."""
+    from omegen.kube import patchmeta
+
+    meta = patchmeta.for_object("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet", "1.33")
+    base = {"spec": {"leaderWorkerTemplate": {"workerTemplate": {"spec": {"containers": [{"name": "a", "image": "x"}, {"name": "b", "image": "y"}]}}}}}
+    patch = {"spec": {"leaderWorkerTemplate": {"workerTemplate": {"spec": {"containers": [{"name": "b", "env": [{"name": "E", "value": "1"}]}]}}}}}
+    merged = strategic_merge(base, patch, meta)
+    assert merged["spec"]["leaderWorkerTemplate"]["workerTemplate"]["spec"]["containers"] == [
+        {"name": "b", "image": "y", "env": [{"name": "E", "value": "1"}]},
+        {"name": "a", "image": "x"},
+    ]
+    deployment = patchmeta.for_object("apps/v1", "Deployment", "1.33")
+    assert deployment.child("spec").child("strategy").retain_keys()
+    assert deployment.child("spec").child("template").child("spec").child("tolerations").merge_key() is None
+    unknown = patchmeta.for_object("example.com/v1", "Widget", "1.33")
+    assert strategic_merge({"items": [{"name": "a", "x": 1}]}, {"items": [{"name": "a"}]}, unknown) == {"items": [{"name": "a"}]}

@@ -211,6 +211,14 @@ def test_discovery_never_reads_an_overlays_files(repo):
     assert over.ok and any(r.kind == "HorizontalPodAutoscaler" and r.name == "faq-bot-engine" for r in over.objects)
 
 
+def test_an_overlay_nested_anywhere_in_a_tree_is_not_read_as_its_sources(repo):
+    root, overlay = repo
+    patch = "apiVersion: ome.io/v1beta1\nkind: InferenceService\nmetadata: {name: extra, namespace: team-a}\nspec: {model: {name: llama-3-3-70b-instruct}}\n"
+    overlay("resources: [..]\n", {"extra.yaml": patch}, name="base/staging")
+    base = pipeline.build(root / "base", root=root)
+    assert base.ok and not any(r.service == ("team-a", "extra") for r in base.objects)
+
+
 def test_a_component_acts_on_what_its_overlay_gathered(repo):
     root, overlay = repo
     overlay("commonAnnotations: {from-component: 'yes'}\n", name="components/tagged")
@@ -261,3 +269,22 @@ def test_overlay_flag_names_an_overlay_under_src(command, tmp_path):
     assert done.stdout == direct.stdout
     missing = subprocess.run([sys.executable, "-m", "omegen", *command, str(REPO), "--overlay", "nope"], capture_output=True, text=True, cwd=tmp_path)
     assert missing.returncode == 2 and "no overlay directory" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    "selector, labels, expected",
+    [
+        ("app=web", {"app": "web"}, True),
+        ("app==web,tier!=db", {"app": "web", "tier": "api"}, True),
+        ("app in (web, api)", {"app": "api"}, True),
+        ("app notin (web)", {"app": "web"}, False),
+        ("app", {}, False),
+        ("!app", {}, True),
+        ("app=web,env", {"app": "web"}, False),
+    ],
+)
+def test_label_selectors_read_as_kubernetes_reads_them(selector, labels, expected):
+    from omegen.overlay.targets import selector_matches, selector_problem
+
+    assert selector_problem(selector) is None
+    assert selector_matches(selector, labels) is expected

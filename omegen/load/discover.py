@@ -2,7 +2,8 @@
 are ome.io sources (design.md section 2).
 
 Every `*.yaml`/`*.yml` under the root, sorted, not following symlinks out of it, skipping hidden
-directories, `overlays/` and the output directory. A document with `apiVersion: ome.io/v1beta1` and a
+directories, `overlays/`, any other overlay (a directory whose omegen.yaml names `resources`) and the
+output directory. A document with `apiVersion: ome.io/v1beta1` and a
 known kind is a source; other documents are noted (info); a malformed file is an error and contributes
 nothing.
 """
@@ -76,7 +77,7 @@ def discover(root: Path, skip: Iterable[Path], diagnostics: Optional[list[Diagno
         kept = []
         for d in sorted(subdirs):
             path = here / d
-            if d.startswith(".") or d in SKIPPED_DIRECTORIES or _resolve(path) in skipped:
+            if d.startswith(".") or d in SKIPPED_DIRECTORIES or _resolve(path) in skipped or _is_overlay(path):
                 continue
             if path.is_symlink():
                 _note_outside(path, root, real_root, notes)
@@ -102,6 +103,19 @@ def discover(root: Path, skip: Iterable[Path], diagnostics: Optional[list[Diagno
             if real not in found or (found[real].is_symlink() and not path.is_symlink()):
                 found[real] = path
     return sorted(found.values(), key=lambda p: p.relative_to(root).as_posix())
+
+
+def _is_overlay(directory: Path) -> bool:
+    """A directory whose omegen.yaml names `resources` is another build (an overlay, wherever it
+    sits): its files are never this tree's sources. A file that cannot be read is not one."""
+    config = directory / "omegen.yaml"
+    if not config.is_file() or config.is_symlink():
+        return False
+    try:
+        docs = list(yamlio.load_documents(config.read_text(encoding="utf-8")))
+    except (yamlio.YAMLError, OSError, UnicodeDecodeError):
+        return False
+    return len(docs) == 1 and isinstance(docs[0].data, dict) and "resources" in docs[0].data
 
 
 def _resolve(path: Path) -> Optional[Path]:
