@@ -63,14 +63,15 @@ def reset_modes(app: Path) -> None:
             os.chmod(Path(directory) / name, 0o644)
 
 
-def generate(app: Path, env: dict, home: Path, path: str = "") -> subprocess.CompletedProcess:
-    """`path`: the sidecar's PATH (default: this interpreter's bin directory, where omegen is)."""
+def generate(app: Path, env: dict, home: Path, path: str = "", wrap: tuple = ()) -> subprocess.CompletedProcess:
+    """`path`: the sidecar's PATH (default: this interpreter's bin directory, where omegen is);
+    `wrap`: a command to run it under (e.g. `unshare -rn`, no network)."""
     spec = plugin()["spec"]["generate"]
     argv = list(spec["command"]) + list(spec.get("args", []))
     argv[0] = shutil.which(argv[0], path=path or f"{Path(sys.executable).parent}:/usr/bin:/bin") or argv[0]
     sidecar = {"PATH": path or f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(home), "LANG": "C"}
     return subprocess.run(
-        argv,
+        [*wrap, *argv],
         cwd=app,
         env={**sidecar, **env},
         stdin=subprocess.DEVNULL,

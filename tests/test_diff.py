@@ -171,3 +171,22 @@ def test_base_as_a_git_revision_is_built_from_a_temporary_checkout(tmp_path, cha
     missing = omegen_diff("no-such-revision", "platform", cwd=repo)
     assert missing.returncode == 2
     assert "'no-such-revision' is neither a directory nor a git revision" in missing.stderr
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_an_overlay_at_a_git_revision_finds_its_base_in_the_checkout(tmp_path, omegen_diff, report):
+    repo = tmp_path / "repo"
+    shutil.copytree(QUICKSTART, repo / "base")
+    overlay = repo / "overlays" / "prod"
+    overlay.mkdir(parents=True)
+    (overlay / "omegen.yaml").write_text(
+        "apiVersion: omegen.io/v1alpha1\nkind: Omegen\nmetadata:\n  name: prod\n  annotations:\n"
+        '    config.kubernetes.io/local-config: "true"\nresources:\n  - ../../base\ncommonLabels:\n  env: prod\n'
+    )
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base"], cwd=repo, check=True)
+    (overlay / "omegen.yaml").write_text((overlay / "omegen.yaml").read_text().replace("env: prod", "env: production"))
+    data = report("HEAD", "overlays/prod", cwd=repo)
+    assert data["baseErrors"] == []
+    assert len(data["objects"]["modified"]) > 0 and data["objects"]["added"] == []

@@ -224,3 +224,13 @@ def test_tool_annotations_on_a_source_never_reach_the_output(tmp_path):
     objects = pipeline.build(tmp_path).objects
     annotations = [r.obj["metadata"].get("annotations", {}) for r in objects if r.kind == "Deployment"]
     assert annotations and all("team" in a and not any(k.startswith("config.kubernetes.io/") for k in a) for a in annotations)
+
+
+def test_the_function_configs_transforms_apply_to_the_rendered_items():
+    config = {**CONFIG, "commonLabels": {"env": "prod"}, "namePrefix": "prod-"}
+    code, out, stderr = run_krm(resource_list([at(SERVICE, "chat.yaml")], config=config))
+    assert code == 0, out.get("results")
+    rendered = [i for i in out["items"] if i["apiVersion"] != "ome.io/v1beta1" or i["kind"] != "InferenceService"]
+    workloads = [i for i in rendered if i["kind"] == "Deployment"]
+    assert [w["metadata"]["name"] for w in workloads] == ["prod-chat-engine"]
+    assert all(i["metadata"]["labels"]["env"] == "prod" for i in rendered if i["kind"] != "ClusterBaseModel")

@@ -32,12 +32,11 @@ def generate() -> None:
     if has_errors(problems):
         shared.report(problems)
         sys.exit(shared.EXIT_ERRORS)
-    src = Path(".")
-    if settings.overlay:
-        src = src / "overlays" / settings.overlay
-        if not src.is_dir():
-            shared.report(problems + [argocd_parameters.missing_overlay(settings.overlay)])
-            sys.exit(shared.EXIT_ERRORS)
+    try:
+        src = shared.source_dir(Path("."), settings.overlay)  # the one overlays/NAME rule
+    except click.UsageError as exc:
+        shared.report(problems + [argocd_parameters.bad_overlay(exc.message)])
+        sys.exit(shared.EXIT_ERRORS)
     build = pipeline.run(
         pipeline.Options(
             src=src,

@@ -111,5 +111,5 @@ def _raw_values(env: Mapping[str, str]) -> tuple[dict, list[Diagnostic]]:
     return found, problems
 
 
-def missing_overlay(name: str) -> Diagnostic:
-    return error("invalid-parameter", f"overlay {name!r}: there is no directory overlays/{name} in the application's directory")
+def bad_overlay(message: str) -> Diagnostic:
+    return error("invalid-parameter", f"overlay parameter: {message.removeprefix('--overlay ')}")

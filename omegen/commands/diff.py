@@ -16,21 +16,24 @@ from omegen.commands import shared
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="Report format (stdout).")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when anything changed, as git diff --exit-code.")
 @click.option("--max-lines", type=click.IntRange(min=0), default=300, show_default=True, help="Lines of unified diff shown at most.")
+@shared.overlay_option
+@shared.root_option
 @shared.strict_option
 @shared.builtin_option
-def diff(base: str, src: Path, fmt: str, exit_code: bool, max_lines: int, strict, no_builtin) -> None:
+def diff(base: str, src: Path, fmt: str, exit_code: bool, max_lines: int, overlay, root, strict, no_builtin) -> None:
     """Compare SRC (default: .) with BASE: a directory or a git revision of SRC's repository."""
     from omegen import pipeline  # deferred: `omegen --help` need not load every stage
     from omegen.impact import base as bases
     from omegen.impact import compare, report
 
-    def build(directory: Path):
-        return pipeline.run(pipeline.Options(src=directory, write=False, strict=strict, builtin=shared.builtin(no_builtin)))
+    def build(directory: Path, root=None):
+        return pipeline.run(pipeline.Options(src=directory, write=False, strict=strict, builtin=shared.builtin(no_builtin), root=root))
 
-    after = build(src)
+    src = shared.source_dir(src, overlay)
+    after = build(src, root)
     try:
-        with bases.checkout(base, src) as (directory, label):
-            before = build(directory)
+        with bases.checkout(base, src) as (directory, label, root):
+            before = build(directory, root)
     except bases.BaseError as exc:
         raise click.UsageError(str(exc)) from None
     impact = compare.compare(label, before, str(src), after, max_lines=max_lines)

@@ -10,7 +10,7 @@ import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 
 class BaseError(Exception):
@@ -27,10 +27,11 @@ def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 
 @contextlib.contextmanager
-def checkout(base: str, src: Path) -> Iterator[tuple[Path, str]]:
-    """The directory to build as BASE, and how to name it in the report."""
+def checkout(base: str, src: Path) -> Iterator[tuple[Path, str, Optional[Path]]]:
+    """The directory to build as BASE, how to name it in the report, and the repository boundary
+    for its overlays (the checkout's root: it has no .git to find it by; None for a directory)."""
     if Path(base).is_dir():
-        yield Path(base), base
+        yield Path(base), base, None
         return
     src = Path(src).resolve()
     top = _git(["rev-parse", "--show-toplevel"], src)
@@ -53,4 +54,4 @@ def checkout(base: str, src: Path) -> Iterator[tuple[Path, str]]:
         where = Path(tmp) / prefix
         if not where.is_dir():
             raise BaseError(f"{prefix} does not exist at {base}")
-        yield where, f"{base} ({sha[:12]})"
+        yield where, f"{base} ({sha[:12]})", Path(tmp)
