@@ -128,7 +128,8 @@ def violations(package_root: Path = PACKAGE) -> list[str]:
     problems = []
     for path in sorted(package_root.rglob("*.py")):
         relative = path.relative_to(package_root).as_posix()
-        for found in imports(relative, path.read_text(encoding="utf-8"), package_root):
+        # `from omegen.errors import a, b` is one import of omegen.errors
+        for found in dict.fromkeys(imports(relative, path.read_text(encoding="utf-8"), package_root)):
             try:
                 why = violation(found)
             except LookupError as exc:
