@@ -16,17 +16,18 @@ from omegen.render.service import render_service
 from omegen.render.workloads import TemplateFailure, render_template
 from test_render import RUNNER, make_model, make_runtime, make_service
 
-# Each is a way out of a jinja2 template that works in a plain Environment (most reach `os`, the
-# rest mutate a value or exhaust memory); with it, the error the sandbox must raise instead.
+# Each is a way out of a jinja2 template that works in a plain Environment (most reach `os`, where
+# os.getcwd() stands for an attacker's os.popen; the rest mutate a value or exhaust memory); with
+# it, the error the sandbox must raise instead.
 ESCAPES = [
     ("{{ ''.__class__.__mro__ }}", jinja2.exceptions.SecurityError),
     ("{{ ''.__class__.__mro__[1].__subclasses__() }}", jinja2.exceptions.SecurityError),
     ("{{ ().__class__.__base__.__subclasses__() }}", jinja2.exceptions.SecurityError),
     ("{% for c in [].__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}", jinja2.exceptions.SecurityError),
-    ("{{ cycler.__init__.__globals__.os.popen('id').read() }}", jinja2.exceptions.SecurityError),
+    ("{{ cycler.__init__.__globals__.os.getcwd() }}", jinja2.exceptions.SecurityError),
     ("{{ joiner.__init__.__globals__ }}", jinja2.exceptions.SecurityError),
     ("{{ namespace.__init__.__globals__ }}", jinja2.exceptions.SecurityError),
-    ("{{ lipsum.__globals__['os'].popen('id').read() }}", jinja2.exceptions.SecurityError),
+    ("{{ lipsum.__globals__['os'].getcwd() }}", jinja2.exceptions.SecurityError),
     ("{{ self.__init__.__globals__ }}", jinja2.exceptions.SecurityError),
     ("{{ self._TemplateReference__context }}", jinja2.exceptions.SecurityError),
     ("{{ dict.mro() }}", jinja2.exceptions.SecurityError),
