@@ -68,3 +68,22 @@ def test_repository_root_is_the_app_directory_minus_its_source_path(tmp_path):
     assert repository_root(app, None) == app, "unknown: the app directory is the boundary"
     assert repository_root(app, "other/chat") == app, "a path that does not end the app directory is not trusted"
     assert repository_root(app, "../chat") == app
+
+
+def test_the_example_application_reaches_generate_as_intended():
+    """deploy/argocd/application.yaml turned into the environment the repo server builds from it
+    (parameters → ARGOCD_APP_PARAMETERS and PARAM_*, plugin env → ARGOCD_ENV_*)."""
+    from pathlib import Path
+
+    from omegen import yamlio
+    from omegen.commands.argocd_parameters import param_variable
+
+    path = Path(__file__).resolve().parents[1] / "deploy" / "argocd" / "application.yaml"
+    (doc,) = yamlio.load_documents(path.read_text())
+    plugin = doc.data["spec"]["source"]["plugin"]
+    env = {"ARGOCD_APP_PARAMETERS": json.dumps(plugin["parameters"]), "ARGOCD_APP_SOURCE_PATH": doc.data["spec"]["source"]["path"]}
+    env.update({param_variable(p["name"]): p["string"] for p in plugin["parameters"]})
+    env.update({f"ARGOCD_ENV_{e['name']}": e["value"] for e in plugin["env"]})
+    settings, problems = read(env)
+    assert problems == []
+    assert settings == Settings(overlay="prod", strict=True, kubernetes_version="1.33", source_path="apps/chat")
