@@ -21,8 +21,9 @@ SERVING_RUNTIME = "ServingRuntime"
 CLUSTER_BASE_MODEL = "ClusterBaseModel"
 BASE_MODEL = "BaseModel"
 INFERENCE_SERVICE = "InferenceService"
-KINDS = (CLUSTER_SERVING_RUNTIME, SERVING_RUNTIME, CLUSTER_BASE_MODEL, BASE_MODEL, INFERENCE_SERVICE)
-CLUSTER_SCOPED = (CLUSTER_SERVING_RUNTIME, CLUSTER_BASE_MODEL)
+FINE_TUNED_WEIGHT = "FineTunedWeight"
+KINDS = (CLUSTER_SERVING_RUNTIME, SERVING_RUNTIME, CLUSTER_BASE_MODEL, BASE_MODEL, INFERENCE_SERVICE, FINE_TUNED_WEIGHT)
+CLUSTER_SCOPED = (CLUSTER_SERVING_RUNTIME, CLUSTER_BASE_MODEL, FINE_TUNED_WEIGHT)
 
 SEED = "seed"
 OME = "ome"
@@ -207,6 +208,23 @@ class Model(_Located):
 
 
 @dataclass(frozen=True)
+class FineTunedWeight(_Located):
+    """A FineTunedWeight (cluster-scoped): the facts OME's controller reads from it."""
+
+    kind: str
+    name: str
+    namespace: None
+    origin: Origin
+    base_model: Optional[str] = None  # spec.baseModelRef.name
+    merged: bool = False  # spec.configuration.merged_weights is true (OME's IsMergedFineTunedWeight)
+    strategy: Optional[str] = None  # spec.hyperParameters.strategy (OME's StrategyConfigKey)
+    builtin: bool = False
+    document: Optional[dict] = field(default=None, compare=False, repr=False)
+    field_marks: dict = field(default_factory=dict, compare=False, repr=False)
+    source_paths: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class InferenceService(_Located):
     """An InferenceService with `predictor` (seed) folded into `engine`/`model`/`runtime` (OME)."""
 
@@ -216,6 +234,7 @@ class InferenceService(_Located):
     origin: Origin
     dialect: str
     model_name: Optional[str] = None
+    fine_tuned_weights: tuple[str, ...] = ()  # `spec.model.fineTunedWeights` (seed: predictor.model)
     runtime_name: Optional[str] = None
     protocol_version: Optional[str] = None
     engine: Optional[dict] = field(default=None, compare=False)
@@ -275,6 +294,7 @@ class Sources:
     runtimes: Mapping[tuple, Runtime] = field(default_factory=dict)
     models: Mapping[tuple, Model] = field(default_factory=dict)
     services: Mapping[tuple, InferenceService] = field(default_factory=dict)
+    fine_tuned_weights: Mapping[tuple, FineTunedWeight] = field(default_factory=dict)  # (kind, None, name)
     # Objects whose documents had errors: identity (kind, namespace or None, name) → "file:line", so a
     # reference to one says why it is missing instead of "not found".
     rejected: Mapping[tuple, str] = field(default_factory=dict)
@@ -341,6 +361,7 @@ class Resolution:
     # Which rule decided: explicit | only-candidate | scope | priority | size | creationTimestamp | name
     decided_by: Optional[str] = None
     diagnostics: tuple = ()  # of errors.Diagnostic
+    fine_tuned: tuple[FineTunedWeight, ...] = ()  # the service's fineTunedWeights, found (resolve.finetuned)
 
 
 def _to_source_path(source_paths: Mapping, field_path: str) -> str:

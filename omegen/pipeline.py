@@ -109,6 +109,7 @@ def _run(options: Options, root: Path) -> Build:
             objects.extend(rendered)
             if rendered:
                 used_models.append(resolution.model)
+                used_models.extend(resolution.fine_tuned)
     # Output transforms act on what rendering made; the emitted models are sources, as written.
     objects, problems = overlay_output.apply_output(objects, sources, patches)
     diagnostics.extend(problems)

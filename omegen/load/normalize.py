@@ -20,11 +20,13 @@ from omegen.api import (
     CLUSTER_SCOPED,
     CLUSTER_SERVING_RUNTIME,
     COMPONENT_FIELDS,
+    FINE_TUNED_WEIGHT,
     OME,
     SEED,
     SERVING_CONTAINER,
     SERVING_RUNTIME,
     Config,
+    FineTunedWeight,
     FormatEntry,
     InferenceService,
     Model,
@@ -61,6 +63,8 @@ def normalize(found: SourceDocument, config: Config):
         return _runtime(found, config)
     if kind in (CLUSTER_BASE_MODEL, BASE_MODEL):
         return _model(found, config)
+    if kind == FINE_TUNED_WEIGHT:
+        return _fine_tuned_weight(found, config)
     return _service(found, config)
 
 
@@ -152,6 +156,10 @@ def _format_entry(index: int, entry: dict) -> FormatEntry:
         auto_select=entry.get("autoSelect") is True,
         priority=entry.get("priority"),
     )
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
 def _text(value: Any) -> Optional[str]:
@@ -287,6 +295,27 @@ def _model(found: SourceDocument, config: Config):
     return model, []
 
 
+def _fine_tuned_weight(found: SourceDocument, config: Config):
+    spec = found.doc.data.get("spec") or {}
+    name, _namespace, _labels, _annotations, _created = _metadata(found, config)
+    configuration = spec.get("configuration") if isinstance(spec.get("configuration"), dict) else {}
+    hyper = spec.get("hyperParameters") if isinstance(spec.get("hyperParameters"), dict) else {}
+    strategy = hyper.get("strategy")
+    weight = FineTunedWeight(
+        kind=found.kind,
+        name=name,
+        namespace=None,
+        origin=found.origin(),
+        base_model=_text((spec.get("baseModelRef") or {}).get("name")),
+        merged=configuration.get("merged_weights") is True,
+        strategy=strategy if isinstance(strategy, str) else None,
+        builtin=found.builtin,
+        document=found.doc.data,
+        field_marks=found.field_marks(),
+    )
+    return weight, []
+
+
 # ---------------------------------------------------------------------------------------- services
 
 
@@ -334,6 +363,7 @@ def _service(found: SourceDocument, config: Config):
         service = InferenceService(
             dialect=SEED,
             model_name=_text(model_ref.get("baseModel")),
+            fine_tuned_weights=_names(model_ref.get("fineTunedWeights")),
             runtime_name=_text(model_ref.get("runtime")),
             protocol_version=_text(model_ref.get("protocolVersion")),
             engine=engine,
@@ -344,6 +374,7 @@ def _service(found: SourceDocument, config: Config):
     service = InferenceService(
         dialect=OME,
         model_name=_text((spec.get("model") or {}).get("name")),
+        fine_tuned_weights=_names((spec.get("model") or {}).get("fineTunedWeights")),
         runtime_name=_text((spec.get("runtime") or {}).get("name")),
         engine=copy.deepcopy(spec.get("engine")),
         decoder=copy.deepcopy(spec.get("decoder")),

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from omegen.load import inputschema, layers, targetversion, unrendered
-from omegen.api import API_VERSION, CLUSTER_SCOPED, INFERENCE_SERVICE, Config, InferenceService, Model, Runtime, Sources
+from omegen.api import API_VERSION, CLUSTER_SCOPED, INFERENCE_SERVICE, Config, FineTunedWeight, InferenceService, Model, Runtime, Sources
 from omegen.load.config import CONFIG_FILE
 from omegen.load.layers import Plan
 from omegen.load.discover import SourceDocument, discover, read_documents
@@ -110,6 +110,7 @@ def _build_sources(docs: list[SourceDocument], config: Config, diagnostics: list
     runtimes: dict = {}
     models: dict = {}
     services: dict = {}
+    weights: dict = {}
     seen: dict = {}  # identity → SourceDocument, for duplicate reports
     rejected: dict = {}  # identity → "file:line" of documents dropped for their errors
     for found in docs:
@@ -129,7 +130,9 @@ def _build_sources(docs: list[SourceDocument], config: Config, diagnostics: list
                 rejected.setdefault(identity, f"{found.file}:{found.doc.line}")
             continue
         identity = _identity(obj)
-        table = runtimes if isinstance(obj, Runtime) else models if isinstance(obj, Model) else services
+        table = (
+            runtimes if isinstance(obj, Runtime) else models if isinstance(obj, Model) else weights if isinstance(obj, FineTunedWeight) else services
+        )
         if identity in seen:
             first = seen[identity]
             if first.builtin and not found.builtin:
@@ -152,7 +155,7 @@ def _build_sources(docs: list[SourceDocument], config: Config, diagnostics: list
         table[_key(obj)] = obj
     for identity in seen:
         rejected.pop(identity, None)  # another, valid definition exists
-    return Sources(config=config, runtimes=runtimes, models=models, services=services, rejected=rejected)
+    return Sources(config=config, runtimes=runtimes, models=models, services=services, fine_tuned_weights=weights, rejected=rejected)
 
 
 def _claimed_identity(found: SourceDocument, config: Config) -> Optional[tuple]:

@@ -1,7 +1,7 @@
 """Every input omegen accepts but does not render, in one table, each reported by name.
 
 OME's API has fields and annotations that only mean something with software omegen does not render
-(Knative, KEDA, AcceleratorClasses, fine-tuned adapters, ingress controllers). Our
+(Knative, KEDA, AcceleratorClasses, ingress controllers). Our
 output is applied with pruning on, so none of them may vanish in silence:
 
 - a field that changes *what is served* is an error until it is rendered (the base model would be
@@ -54,7 +54,6 @@ class Unrendered:
 
 _SERVED = "so the pods would serve something other than what this asks for; omegen does not render it yet"
 _ACCELERATOR = f"AcceleratorClass selection picks the pods' GPUs, resources, node selector and args, {_SERVED}"
-_FINE_TUNED = f"fine-tuned weights are not rendered: the base model alone would be served, {_SERVED}"
 _KNATIVE = "it needs Knative Serving, which omegen does not render"
 _KEDA = "KEDA autoscaling is not rendered (no ScaledObject); replicas follow minReplicas/maxReplicas"
 _CLASSES = "used only with AcceleratorClasses, which omegen does not render"
@@ -70,8 +69,6 @@ def _not_one(value) -> bool:
 
 TABLE: tuple[Unrendered, ...] = (
     # What is served: errors.
-    Unrendered(SERVICES, Severity.ERROR, _FINE_TUNED, ("spec", "model", "fineTunedWeights")),
-    Unrendered(SERVICES, Severity.ERROR, _FINE_TUNED, ("spec", "predictor", "model", "fineTunedWeights")),
     Unrendered(SERVICES, Severity.ERROR, _ACCELERATOR, ("spec", "acceleratorSelector")),
     Unrendered(SERVICES, Severity.ERROR, _ACCELERATOR, annotation="ome.io/accelerator-class"),
     *_component_rows(SERVICES, ("engine", "decoder"), "acceleratorOverride", Severity.ERROR, _ACCELERATOR),
@@ -110,7 +107,6 @@ TABLE: tuple[Unrendered, ...] = (
 
 # ome.io kinds omegen reads no further than their kind: documents, not fields.
 UNRENDERED_KINDS: dict[str, str] = {
-    "FineTunedWeight": "fine-tuned weights are not rendered yet; a service naming it is an error",
     "AcceleratorClass": "accelerator classes are not rendered yet; a service selecting one is an error",
     "BenchmarkJob": "benchmark jobs are not rendered; run them with OME",
 }

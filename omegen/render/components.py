@@ -19,7 +19,7 @@ from omegen.render import scaling
 from omegen.render.queues import queue_labels
 from omegen.render import templatevars
 from omegen.api import WEBHOOKS_EMULATE, FieldOrigin, InferenceService, Model, Runtime
-from omegen.render import webhooks
+from omegen.render import finetuned, webhooks
 from omegen.errors import Diagnostic
 from omegen.kube.names import label_value_problem
 from omegen.merge import strategic_merge
@@ -102,9 +102,16 @@ def declared_components(service: InferenceService) -> list[str]:
 
 
 def build_component(
-    service: InferenceService, runtime: Runtime, model: Optional[Model], component: str, *, webhooks: str = WEBHOOKS_EMULATE
+    service: InferenceService,
+    runtime: Runtime,
+    model: Optional[Model],
+    component: str,
+    *,
+    webhooks: str = WEBHOOKS_EMULATE,
+    fine_tuned: tuple = (),
 ) -> tuple[Optional[Component], list[Diagnostic]]:
     ctx = RenderContext(service, runtime, model, webhooks)
+    ctx.fine_tuned = fine_tuned[0] if fine_tuned else None
     result = _build(ctx, component)
     return result, ctx.diagnostics
 
@@ -124,12 +131,21 @@ def _build(ctx: RenderContext, component: str) -> Optional[Component]:
     errors_before = error_count(ctx)
 
     _warn_replaced_lists(ctx, component, base, patch)
+    refused = finetuned.refusal(ctx)
+    if refused and component == ENGINE:  # once per service
+        field = "spec.predictor.model.fineTunedWeights" if service.source_paths.get("engine") == "spec.predictor" else "spec.model.fineTunedWeights"
+        ctx.error("fine-tuned-weights", refused, service.where(f"{field}[0]"))
     multinode = _is_multinode(ctx, component, spec)
     bounds = scaling.replicas(ctx, component, spec)
     name = f"{service.name}-{component}"
     labels = component_labels(service, runtime, model, component, spec, name, multinode)
+    weight = finetuned.weight(ctx)
+    if weight is not None:
+        labels.update({"fine-tuned-serving": "true", **finetuned.labels(weight)})
     _check_label_sources(ctx, runtime, model)
     annotations = component_annotations(service, runtime, model, spec)
+    if weight is not None:
+        annotations.update(finetuned.annotations(weight))
     annotations = _webhook_annotations(ctx, component, annotations)
     ctx.pod_annotations = annotations
     queues = queue_labels(annotations)

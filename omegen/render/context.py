@@ -33,6 +33,7 @@ class RenderContext:
         self.webhooks = webhooks  # omegen.yaml's `webhooks` (render.webhooks)
         self.pod_annotations: dict = {}  # the component's annotations as its pods carry them
         self.rdma: Optional[dict] = None  # the annotations asking for RDMA, when omegen injects it
+        self.fine_tuned = None  # the service's FineTunedWeight (render.finetuned), if any
         self.diagnostics: list[Diagnostic] = []
 
     def origin(self, component: str, path: str = "") -> FieldOrigin:

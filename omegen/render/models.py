@@ -4,17 +4,18 @@ A rendered engine or decoder pod selects nodes labelled `models.ome.io/clusterba
 Ready` (or the BaseModel's label). Only OME's model agent sets that label, and only for a
 ClusterBaseModel/BaseModel that exists in the cluster: without the model object the pods stay
 Pending. So each model a rendered service uses is written once per build, as its source document
-says (built-in ones from the catalog's `models/`), minus what only the API server writes.
+says (built-in ones from the catalog's `models/`), minus what only the API server writes; so is the
+FineTunedWeight a service serves (OME's adapter webhook reads it from the cluster).
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Iterable
+from typing import Iterable, Union
 
-from omegen.api import BASE_MODEL, CLUSTER_BASE_MODEL, Model, Rendered
+from omegen.api import BASE_MODEL, CLUSTER_BASE_MODEL, FINE_TUNED_WEIGHT, FineTunedWeight, Model, Rendered
 
-MODEL_KINDS = (CLUSTER_BASE_MODEL, BASE_MODEL)
+MODEL_KINDS = (CLUSTER_BASE_MODEL, BASE_MODEL, FINE_TUNED_WEIGHT)
 # The Rendered.service of a model: it belongs to no one service (several may share it).
 NO_SERVICE = ()
 # Metadata the API server owns: writing it back would be refused or fight the cluster.
@@ -30,13 +31,14 @@ SERVER_METADATA = (
 )
 
 
-def model_objects(models: Iterable[Model]) -> list[Rendered]:
-    """One object per distinct model (by kind, namespace and name), in a stable order."""
+def model_objects(models: Iterable[Union[Model, FineTunedWeight]]) -> list[Rendered]:
+    """One object per distinct model or fine-tuned weight (by kind, namespace and name), in a
+    stable order."""
     unique = {(m.kind, m.namespace or "", m.name): m for m in models if m is not None and m.document is not None}
     return [_model_object(unique[key]) for key in sorted(unique)]
 
 
-def _model_object(model: Model) -> Rendered:
+def _model_object(model: Union[Model, FineTunedWeight]) -> Rendered:
     obj = copy.deepcopy(model.document)
     obj.pop("status", None)
     metadata = obj.setdefault("metadata", {})

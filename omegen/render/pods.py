@@ -19,7 +19,7 @@ from omegen.render.context import (
     string,
     strings,
 )
-from omegen.render import webhooks
+from omegen.render import finetuned, webhooks
 from omegen.render.quantities import gpu_count, missing_limits, quantity_problems, request_limit_conflicts
 from omegen.safeget import as_dict
 
@@ -184,9 +184,10 @@ def wire_serving_container(
         for key in sorted(config, key=str):
             if config[key] is not None:
                 container["env"] = upsert_env(container.get("env"), str(key), string(config[key]))
-    elif model is not None and model.storage_path and not webhooks.model_init_by_cluster(ctx):
+    elif model is not None and model.storage_path and not webhooks.model_init_by_cluster(ctx) and not finetuned.merged(ctx):
+        # IsOriginalModelVolumeMountNecessary; MODEL_PATH only for base-model serving (UpdateEnvVariables).
         env = list(container.get("env") or [])
-        if not any(isinstance(e, dict) and e.get("name") == "MODEL_PATH" for e in env):
+        if finetuned.weight(ctx) is None and not any(isinstance(e, dict) and e.get("name") == "MODEL_PATH" for e in env):
             env.append({"name": "MODEL_PATH", "value": model.storage_path})
         container["env"] = env
         mounts = list(container.get("volumeMounts") or [])
@@ -195,6 +196,7 @@ def wire_serving_container(
             mounts.append({"name": volume, "mountPath": model.storage_path, "readOnly": True})
         container["volumeMounts"] = mounts
     if component != ROUTER:
+        container = finetuned.wire_container(ctx, container)
         gpus = gpu_count(container)
         if gpus > 0:
             container["env"] = upsert_env(container.get("env"), "PARALLELISM_SIZE", str(gpus * (1 + workers)))
@@ -283,6 +285,7 @@ def finish_pod(ctx: RenderContext, component: str, pod: dict) -> dict:
         volumes = list(pod.get("volumes") or [])
         # The model-init container OME's webhook adds mounts the model's volume by name.
         node_copy = not model.storage_path or _mounts(pod, volume) or webhooks.model_init_by_cluster(ctx)
+        node_copy = node_copy and not finetuned.merged(ctx)  # merged weights need no base model on the node
         # Only when a container mounts it: a user who mounts the weights at the model's path from
         # elsewhere (a PVC) gets no unused hostPath, which Pod Security `baseline` would refuse, and
         # no node selector for the model agent's node-local copy, which such a pod never reads.
@@ -294,6 +297,7 @@ def finish_pod(ctx: RenderContext, component: str, pod: dict) -> dict:
         if webhooks.model_init_by_cluster(ctx) and not any(isinstance(v, dict) and v.get("name") == webhooks.MODEL_EMPTY_DIR for v in volumes):
             # IsEmptyModelDirVolumeRequired → UpdatePodSpecVolumes (components/base.go)
             pod["volumes"] = volumes + [{"name": webhooks.MODEL_EMPTY_DIR, "emptyDir": {"medium": "Memory"}}]
+        pod["volumes"] = finetuned.pod_volumes(ctx, list(pod.get("volumes") or []))
     if component == ROUTER:
         pod.setdefault("serviceAccountName", f"{ctx.service.name}-router")
     for key, value in POD_DEFAULTS.items():

@@ -41,7 +41,7 @@ def render_service(resolution: Resolution, *, webhooks: str = WEBHOOKS_EMULATE) 
 
     components: dict[str, Component] = {}
     for name in declared_components(service):
-        component, problems = build_component(service, runtime, model, name, webhooks=webhooks)
+        component, problems = build_component(service, runtime, model, name, webhooks=webhooks, fine_tuned=resolution.fine_tuned)
         diagnostics.extend(problems)
         if component is not None:
             components[name] = component

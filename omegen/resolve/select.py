@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Iterable, Optional
 
+from omegen.resolve import finetuned
 from omegen.api import (
     BASE_MODEL,
     CLUSTER_BASE_MODEL,
@@ -226,7 +227,15 @@ def _eligible_reasons(c: _Candidate, model: Model, protocol: Optional[str]) -> t
 
 
 def resolve(service: InferenceService, sources: Sources) -> Resolution:
-    """Resolve the runtime for one InferenceService (design.md section 3)."""
+    """Resolve the runtime for one InferenceService (design.md section 3), and its fine-tuned weights."""
+    resolution = _resolve(service, sources)
+    weights, problems = finetuned.fine_tuned_weights(service, sources)
+    if not weights and not problems:
+        return resolution
+    return replace(resolution, fine_tuned=weights, diagnostics=resolution.diagnostics + tuple(problems))
+
+
+def _resolve(service: InferenceService, sources: Sources) -> Resolution:
     model = sources.model_for(service)
     diagnostics = _model_diagnostics(service, sources, model)
     if service.runtime_name is not None:
