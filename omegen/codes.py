@@ -129,6 +129,10 @@ STAGES: dict[str, dict[str, Code]] = {
             "Two auto-selectable runtimes support the same format, framework, architecture, quantization and size range with the same priority, so neither wins (OME's webhook refuses this).",
             "Give one of them a different priority, or disable one.",
         ),
+        "fine-tuned-weights": Code(ERROR, "With `webhooks: emulate` (the default), a service's fine-tuned weight cannot be served (OME's adapter webhook needs OME's ConfigMap), or the weight is Cohere T-Few unmerged serving, which is not rendered.", "Set `webhooks: cluster` in omegen.yaml when OME's webhooks run in the cluster."),
+        "stacked-fine-tuned-weights": Code(ERROR, "The service names more than one fine-tuned weight; OME does not serve stacked weights.", "Name one FineTunedWeight."),
+        "fine-tuned-weight-not-found": Code(ERROR, "No FineTunedWeight of the name the service gives exists (or its definition has errors).", "Define the FineTunedWeight, or correct the name."),
+        "fine-tuned-weight-strategy": Code(ERROR, "A FineTunedWeight has no spec.hyperParameters.strategy, which OME copies into the pods' labels and annotations.", "Add spec.hyperParameters.strategy."),
         "model-not-found": Code(ERROR, "The service names no model, or no BaseModel/ClusterBaseModel of that name exists (or its definition has errors).", "Add spec.model.name, or define the model."),
         "model-disabled": Code(ERROR, "The service's model is disabled.", "Enable the model, or serve another one."),
         "model-incomplete": Code(

@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 from omegen.api import FINE_TUNED_WEIGHT, SEED, FineTunedWeight, InferenceService, Sources
-from omegen.errors import Diagnostic, error
-from omegen.resolve.sourcetext import diag_at
+from omegen.errors import Diagnostic, at, error
 
 
 def fine_tuned_weights(service: InferenceService, sources: Sources) -> tuple[tuple[FineTunedWeight, ...], list[Diagnostic]]:
@@ -18,7 +17,7 @@ def fine_tuned_weights(service: InferenceService, sources: Sources) -> tuple[tup
     field = "spec.predictor.model.fineTunedWeights" if service.dialect == SEED else "spec.model.fineTunedWeights"
     if len(names) > 1:
         return (), [
-            diag_at(
+            at(
                 error,
                 "stacked-fine-tuned-weights",
                 f"{field} names {len(names)} fine-tuned weights: stacked fine-tuned serving is not supported, as in OME (one weight at most)",
@@ -28,10 +27,10 @@ def fine_tuned_weights(service: InferenceService, sources: Sources) -> tuple[tup
     weight = sources.fine_tuned_weights.get((FINE_TUNED_WEIGHT, None, names[0]))
     if weight is None:
         why = "could not be loaded: its definition has errors (reported there)" if sources.rejected_at(FINE_TUNED_WEIGHT, names[0]) else "not found"
-        return (), [diag_at(error, "fine-tuned-weight-not-found", f"FineTunedWeight {names[0]} {why}", service.where(f"{field}[0]"))]
+        return (), [at(error, "fine-tuned-weight-not-found", f"FineTunedWeight {names[0]} {why}", service.where(f"{field}[0]"))]
     if weight.strategy is None:
         return (), [
-            diag_at(
+            at(
                 error,
                 "fine-tuned-weight-strategy",
                 f"FineTunedWeight {weight.name} has no spec.hyperParameters.strategy: OME labels and annotates the pods with it",
