@@ -84,9 +84,9 @@ def test_every_row_is_reported_at_its_field(row, tree):
 def test_the_table_has_what_the_issue_names():
     errors = {(r.annotation or ".".join(r.path)) for r in TABLE if r.severity is Severity.ERROR}
     warnings = {(r.annotation or ".".join(r.path)) for r in TABLE if r.severity is Severity.WARNING}
-    assert {"spec.model.fineTunedWeights", "spec.acceleratorSelector"} <= errors
+    assert {"spec.acceleratorSelector"} <= errors  # fineTunedWeights are rendered now (tests/test_finetuned.py)
     assert {"spec.kedaConfig", "ome.io/ingress-disable-creation"} <= warnings
-    assert {"FineTunedWeight", "AcceleratorClass"} <= set(UNRENDERED_KINDS)
+    assert {"AcceleratorClass"} <= set(UNRENDERED_KINDS) and "FineTunedWeight" not in UNRENDERED_KINDS
 
 
 def test_weights_of_one_and_ingress_disabled_are_what_omegen_renders(tree):
@@ -118,11 +118,9 @@ def test_fine_tuned_weights_fail_the_build_and_leave_out_untouched(tmp_path):
     (src / "isvc.yaml").write_text(service)
     build = pipeline.run(pipeline.Options(src=src, out=out))
     assert not build.ok
-    assert [d.as_text() for d in build.diagnostics] == [
-        "isvc.yaml:15:5: error[unrendered-field]: spec.model.fineTunedWeights is not rendered: fine-tuned weights are not "
-        "rendered: the base model alone would be served, so the pods would serve something other than "
-        "what this asks for; omegen does not render it yet"
-    ]
+    # Fine-tuned weights are rendered now (tests/test_finetuned.py); a weight that does not exist
+    # still fails the build and leaves OUT as it was.
+    assert [d.as_text() for d in build.diagnostics] == ["isvc.yaml:15:24: error[fine-tuned-weight-not-found]: FineTunedWeight my-adapter not found"]
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
