@@ -14,6 +14,7 @@ applied here, once, at the end (`_finish`): the stages report warnings, the pipe
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
@@ -135,10 +136,13 @@ def build(src: Path, **options) -> Build:
     return run(Options(src=Path(src), write=False, **options))
 
 
-def load(src: Path, *, builtin: Optional[bool] = None, strict: Optional[bool] = None, skip: Iterable[Path] = (), **options):
+def load(src: Optional[Path], *, builtin: Optional[bool] = None, strict: Optional[bool] = None, skip: Iterable[Path] = (), **options):
     """Sources (source patches applied) plus the load-time and runtime-validation diagnostics
     (`strict` applied when given). `options`: `kubernetes_version`, `cluster_version` and `boundary`
-    (`Options.root`)."""
+    (`Options.root`). `src` None: the built-in catalog alone, never the current directory."""
+    if src is None:  # a private empty directory stands for "no sources"; removed on return
+        with tempfile.TemporaryDirectory(prefix="omegen-empty-") as empty:
+            return load(Path(empty), builtin=builtin, strict=strict, skip=skip, **options)
     sources, diagnostics, _ = _load(src, builtin=builtin, skip=skip, **options)
     if strict is not None:
         return sources, _finish(diagnostics, strict or sources.config.strict)

@@ -276,3 +276,14 @@ def test_kubeconform_option_does_not_swallow_the_source_directory(seed_tree, cap
     code, out, err = run(["validate", "--kubeconform", str(seed_tree)], capsys)
     assert code == 2 and out == ""
     assert "--kubeconform takes the kubeconform executable" in err and "is a directory" in err
+
+
+def test_runtimes_without_src_lists_the_catalog_alone_not_the_current_directory(tmp_path, capsys, monkeypatch):
+    (tmp_path / "rt.yaml").write_text(SEED_RUNTIME.replace("vllm-text-generation", "not-in-the-catalog"))
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["runtimes"], capsys)
+    assert (code, err) == (0, "")
+    assert "vllm-llama-3-2-1b" in out and "not-in-the-catalog" not in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rt.yaml"]
+    code, out, _ = run(["runtimes", str(tmp_path)], capsys)
+    assert code == 0 and "not-in-the-catalog" in out  # the same runtime is listed when SRC names its directory

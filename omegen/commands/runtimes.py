@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -22,11 +21,7 @@ def runtimes(src: Optional[Path], strict, no_builtin) -> None:
     from omegen import pipeline  # deferred: `omegen --help` need not load every stage
     from omegen.commands import catalog
 
-    if src is None:  # the catalog alone: never scan the current directory uninvited
-        with tempfile.TemporaryDirectory(prefix="omegen-empty-") as empty:
-            sources, diagnostics = pipeline.load(Path(empty), builtin=shared.builtin(no_builtin), strict=bool(strict))
-    else:
-        sources, diagnostics = pipeline.load(src, builtin=shared.builtin(no_builtin), strict=bool(strict))
+    sources, diagnostics = pipeline.load(src, builtin=shared.builtin(no_builtin), strict=bool(strict))  # None: the catalog alone
     shared.out(catalog.runtime_table(sources))
     shared.report(diagnostics)
     sys.exit(shared.EXIT_ERRORS if has_errors(diagnostics) else shared.EXIT_OK)
