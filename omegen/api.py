@@ -261,6 +261,8 @@ class Config:
     emit_models: object = True  # True | False | "only" (EMIT_MODELS_ONLY)
     webhooks: str = "emulate"  # WEBHOOKS_EMULATE | WEBHOOKS_CLUSTER
     sync_waves: bool = False  # `syncWaves`: Argo CD sync-wave annotations (render/syncwaves.py)
+    # `silence`: [{codes: [...], runtimes: [...]}], warnings kept as infos (pipeline._finish)
+    silence: tuple = field(default=(), hash=False)
 
 
 @dataclass(frozen=True)

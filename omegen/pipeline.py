@@ -14,14 +14,15 @@ applied here, once, at the end (`_finish`): the stages report warnings, the pipe
 
 from __future__ import annotations
 
+import fnmatch
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
-from omegen.api import EMIT_MODELS_ONLY, INFERENCE_SERVICE, Model, Rendered, Resolution, Sources
+from omegen.api import CLUSTER_SERVING_RUNTIME, EMIT_MODELS_ONLY, INFERENCE_SERVICE, SERVING_RUNTIME, Model, Rendered, Resolution, Sources
 from omegen.emit import tree as emit
-from omegen.errors import Diagnostic, error, has_errors, promote_warnings, sort_diagnostics
+from omegen.errors import Diagnostic, Severity, error, has_errors, promote_warnings, sort_diagnostics
 from omegen.load import memory
 from omegen.load.sources import build_sources, gather
 from omegen.overlay import output as overlay_output
@@ -122,7 +123,7 @@ def _run(options: Options, root: Path) -> Build:
         if options.kubeconform is not None:
             diagnostics.extend(kubeconform.check_objects(objects, options.kubeconform, sources.config.kubernetes_version))
     build = Build(options, sources, tuple(resolutions), tuple(objects))
-    diagnostics = _finish(diagnostics, _strict(options, sources))
+    diagnostics = _finish(diagnostics, _strict(options, sources), sources.config.silence)
     if has_errors(diagnostics) or not options.write:
         return replace(build, diagnostics=tuple(diagnostics))
     if options.out is None:
@@ -145,7 +146,7 @@ def load(src: Optional[Path], *, builtin: Optional[bool] = None, strict: Optiona
             return load(Path(empty), builtin=builtin, strict=strict, skip=skip, **options)
     sources, diagnostics, _ = _load(src, builtin=builtin, skip=skip, **options)
     if strict is not None:
-        return sources, _finish(diagnostics, strict or sources.config.strict)
+        return sources, _finish(diagnostics, strict or sources.config.strict, sources.config.silence)
     return sources, diagnostics
 
 
@@ -176,10 +177,10 @@ def resolve_one(src: Path, name: str, namespace: Optional[str], *, builtin: Opti
     known = set(sources.services) | {(ns, n) for kind, ns, n in sources.rejected if kind == INFERENCE_SERVICE}
     candidates = sorted(key for key in known if key[1] == name and (namespace is None or key[0] == namespace))
     if len(candidates) != 1 or candidates[0] not in sources.services:
-        return None, candidates, _finish(diagnostics, strict_mode)
+        return None, candidates, _finish(diagnostics, strict_mode, sources.config.silence)
     resolution = select.resolve(sources.services[candidates[0]], sources)
-    resolution = replace(resolution, diagnostics=tuple(_finish(resolution.diagnostics, strict_mode)))
-    return resolution, candidates, _finish(diagnostics, strict_mode)
+    resolution = replace(resolution, diagnostics=tuple(_finish(resolution.diagnostics, strict_mode, sources.config.silence)))
+    return resolution, candidates, _finish(diagnostics, strict_mode, sources.config.silence)
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,25 @@ def _strict(options: Options, sources: Sources) -> bool:
     return options.strict if options.strict is not None else sources.config.strict
 
 
-def _finish(diagnostics: Iterable[Diagnostic], strict: bool) -> list[Diagnostic]:
-    """The one place `--strict` is applied: warnings become errors; then the report order."""
-    diagnostics = list(diagnostics)
+def _finish(diagnostics: Iterable[Diagnostic], strict: bool, silence: Iterable = ()) -> list[Diagnostic]:
+    """The one place `--strict` is applied: warnings omegen.yaml silences become infos (so they never
+    escalate), the other warnings become errors; then the report order."""
+    diagnostics = [_silenced(d, silence) for d in diagnostics]
     return sort_diagnostics(promote_warnings(diagnostics) if strict else diagnostics)
+
+
+SILENCED = " (silenced in omegen.yaml)"
+
+
+def _silenced(d: Diagnostic, silence: Iterable) -> Diagnostic:
+    """omegen.yaml's `silence: [{codes: [...], runtimes: [...]}]`: a warning of a listed code about a
+    listed runtime (fnmatch patterns; no `runtimes`: every runtime) is kept as an info, which -v,
+    JSON and `omegen explain` still show."""
+    subject = d.subject
+    if d.severity is not Severity.WARNING or subject is None or subject.kind not in (CLUSTER_SERVING_RUNTIME, SERVING_RUNTIME):
+        return d
+    for rule in silence:
+        names = rule.get("runtimes")
+        if d.code in rule.get("codes", ()) and (not names or any(fnmatch.fnmatchcase(subject.name, n) for n in names)):
+            return replace(d, severity=Severity.INFO, message=d.message + SILENCED)
+    return d

@@ -133,3 +133,38 @@ def test_no_line_is_longer_than_500_characters():
     (line,) = brief.text_lines([long])
     assert len(line) == brief.MAX_LINE and line.endswith("…")
     assert brief.text_lines([long], verbose=True) == [long.as_text()]
+
+
+def test_omegen_yaml_silences_named_codes_for_named_runtimes(tree, capsys):
+    config = omegen_yaml("builtinRuntimes: false\nsilence:\n  - codes: [priority-ignored]\n    runtimes: [generated-00*]\n")
+    files = {"omegen.yaml": config, "m.yaml": MODEL, "rt.yaml": SEED_RUNTIME, "a.yaml": SEED_SERVICE}
+    files |= {f"extra/r{i:03d}.yaml": priority_without_autoselect(i) for i in (1, 2, 12)}
+    src = tree(files)
+    code, _, err = run(["build", str(src), "--strict"], capsys)
+    # generated-001 and -002 are silenced (and do not escalate); generated-012 is not.
+    assert code == 1
+    assert [l.split(": ")[0] for l in err.splitlines()] == ["extra/r012.yaml:10:7"]
+    code, _, err = run(["build", str(src), "-v"], capsys)
+    silenced = [l for l in err.splitlines() if "(silenced in omegen.yaml)" in l]
+    assert [l.split(": ")[:2] for l in silenced] == [["extra/r001.yaml:10:7", "info[priority-ignored]"], ["extra/r002.yaml:10:7", "info[priority-ignored]"]]
+    code, _, err = run(["explain", "llama-3-1-70b", str(src)], capsys)
+    assert sum("(silenced in omegen.yaml)" in l for l in err.splitlines()) == 2
+
+
+@pytest.mark.parametrize("flag", ["-V", "--version"])
+def test_version(flag, capsys):
+    from omegen import __version__
+
+    code, out, _ = run([flag], capsys)
+    assert (code, out) == (0, f"omegen, version {__version__}\n")
+
+
+def test_a_container_type_error_in_a_runtime_is_one_error_at_the_runtime(tree, capsys):
+    runtime = SEED_RUNTIME.replace(
+        "      image: official-vllm-openai:0.5.3\n", '      image: official-vllm-openai:0.5.3\n      ports: [{containerPort: "8080"}]\n'
+    )
+    second = SEED_SERVICE.replace("name: llama-3-1-70b\n  namespace", "name: second\n  namespace")
+    src = tree({"omegen.yaml": NO_BUILTIN, "rt.yaml": runtime, "m.yaml": MODEL, "a.yaml": SEED_SERVICE, "b.yaml": second})
+    code, _, err = run(["build", str(src)], capsys)
+    assert code == 1
+    assert err.splitlines() == ['rt.yaml:21:16: error[invalid-field]: spec.containers[0].ports[0].containerPort: expected integer, got string "8080"']

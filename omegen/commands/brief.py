@@ -11,27 +11,35 @@ from __future__ import annotations
 from typing import Iterable
 
 from omegen.errors import Diagnostic, Severity, one_line, sort_diagnostics
+from omegen.pipeline import SILENCED
 
 MAX_LINE = 500
 COLLAPSE_AFTER = 3  # a code seen more often than this is one line
 _LOCATIONS = 3  # of a collapsed code, besides its first
 
 
-def shown(diagnostics: Iterable[Diagnostic], *, verbose: bool = False, quiet: bool = False) -> list[Diagnostic]:
-    """The diagnostics a report shows, in report order (nothing collapsed yet)."""
+def shown(diagnostics: Iterable[Diagnostic], *, verbose: bool = False, quiet: bool = False, silenced: bool = False) -> list[Diagnostic]:
+    """The diagnostics a report shows, in report order (nothing collapsed yet). `silenced`: also the
+    warnings omegen.yaml silenced (kept as infos), as `omegen explain` shows them."""
     ordered = sort_diagnostics(diagnostics)
     if verbose and not quiet:
         return ordered
-    ordered = [d for d in ordered if d.severity is Severity.ERROR or (d.severity is Severity.WARNING and not quiet)]
+    ordered = [
+        d
+        for d in ordered
+        if d.severity is Severity.ERROR
+        or (d.severity is Severity.WARNING and not quiet)
+        or (silenced and not quiet and d.message.endswith(SILENCED))
+    ]
     if verbose:
         return ordered
     reported = {d.file for d in ordered if d.severity is Severity.ERROR and not d.cause}
     return [d for d in ordered if not (d.cause and _file_of(d.cause) in reported)]
 
 
-def text_lines(diagnostics: Iterable[Diagnostic], *, verbose: bool = False, quiet: bool = False) -> list[str]:
+def text_lines(diagnostics: Iterable[Diagnostic], *, verbose: bool = False, quiet: bool = False, silenced: bool = False) -> list[str]:
     """The text report, one line per finding (collapsed and bounded unless `verbose`)."""
-    kept = shown(diagnostics, verbose=verbose, quiet=quiet)
+    kept = shown(diagnostics, verbose=verbose, quiet=quiet, silenced=silenced)
     if verbose:
         return [d.as_text() for d in kept]
     by_code: dict[tuple, list[Diagnostic]] = {}

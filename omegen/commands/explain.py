@@ -33,5 +33,5 @@ def explain(isvc: str, src: Path, namespace: Optional[str], output: str, overlay
             shared.out(json.dumps(explaining.explain_json(explanation.resolution), indent=2, sort_keys=False) + "\n")
         else:
             shared.out(explaining.explain_text(explanation.resolution, include_diagnostics=False))
-    shared.report(explanation.diagnostics)
+    shared.report(explanation.diagnostics, silenced=True)  # silenced warnings too: explain shows everything about one service
     sys.exit(shared.EXIT_OK if explanation.ok else shared.EXIT_ERRORS)

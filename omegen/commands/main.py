@@ -28,7 +28,7 @@ class _Run:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="omegen")
+@click.version_option(__version__, "-V", "--version", prog_name="omegen")
 @click.option("--debug", is_flag=True, help="On an internal error (exit 3), print its traceback to report.")
 @click.pass_obj
 def cli(run: _Run, debug: bool) -> None:

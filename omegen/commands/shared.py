@@ -77,14 +77,14 @@ def builtin(no_builtin: Optional[bool]) -> Optional[bool]:
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="Report errors only.")
 
 
-def report(diagnostics, fmt: str = "text", verbose: bool = False, quiet: bool = False) -> None:
+def report(diagnostics, fmt: str = "text", verbose: bool = False, quiet: bool = False, silenced: bool = False) -> None:
     """The diagnostics on stderr: brief text by default (commands/brief.py), everything with
     --verbose, and always everything in JSON (for tools)."""
     if fmt == "json":
         text = format_diagnostics([d for d in diagnostics if not quiet or d.severity is Severity.ERROR], fmt)
     elif fmt == "github":
-        text = format_diagnostics(brief.shown(diagnostics, verbose=verbose, quiet=quiet), fmt)
+        text = format_diagnostics(brief.shown(diagnostics, verbose=verbose, quiet=quiet, silenced=silenced), fmt)
     else:
-        text = "".join(line + "\n" for line in brief.text_lines(diagnostics, verbose=verbose, quiet=quiet))
+        text = "".join(line + "\n" for line in brief.text_lines(diagnostics, verbose=verbose, quiet=quiet, silenced=silenced))
     if text:
         sys.stderr.write(text)

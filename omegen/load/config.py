@@ -49,6 +49,7 @@ SETTINGS = {
     "emitModels": "emit_models",
     "webhooks": "webhooks",
     "syncWaves": "sync_waves",
+    "silence": "silence",
 }
 # Keys that name this file's sources, and the Kustomize transforms (the overlay stage's).
 SOURCE_KEYS = ("resources", "components")
