@@ -168,3 +168,38 @@ def test_a_container_type_error_in_a_runtime_is_one_error_at_the_runtime(tree, c
     code, _, err = run(["build", str(src)], capsys)
     assert code == 1
     assert err.splitlines() == ['rt.yaml:21:16: error[invalid-field]: spec.containers[0].ports[0].containerPort: expected integer, got string "8080"']
+
+
+def test_suggestions_for_runtime_model_namespace_and_misplaced_runner_fields(tree):
+    from omegen.errors import Severity
+
+    def errors(files):
+        result = pipeline.build(tree({"omegen.yaml": NO_BUILTIN, **files}))
+        return [d.message for d in result.diagnostics if d.severity is Severity.ERROR]
+
+    typo = SEED_SERVICE.replace("runtime: vllm-text-generation", "runtime: vllm-text-generaton")
+    (message,) = errors({"rt.yaml": SEED_RUNTIME, "m.yaml": MODEL, "a.yaml": typo})
+    assert message.endswith("(did you mean vllm-text-generation?)") and len(message) < 250
+    model_typo = SEED_SERVICE.replace("baseModel: llama-3-1-70b", "baseModel: llama-3-1-70")
+    (message,) = errors({"rt.yaml": SEED_RUNTIME, "m.yaml": MODEL, "a.yaml": model_typo})
+    assert message.endswith("(did you mean llama-3-1-70b?)")
+    namespaced = MODEL.replace("kind: ClusterBaseModel", "kind: BaseModel").replace("  name: llama-3-1-70b\n", "  name: llama-3-1-70b\n  namespace: team-b\n", 1)
+    (message,) = errors({"rt.yaml": SEED_RUNTIME, "m.yaml": namespaced, "a.yaml": SEED_SERVICE})
+    assert message.endswith("(a BaseModel llama-3-1-70b exists in namespace team-b: did you mean namespace team-b?)")
+
+
+def test_resources_under_engine_suggests_the_runner(tree):
+    service = """\
+apiVersion: ome.io/v1beta1
+kind: InferenceService
+metadata: {name: chat, namespace: team}
+spec:
+  model: {name: llama-3-1-70b}
+  engine:
+    resources:
+      limits: {nvidia.com/gpu: 1}
+"""
+    diagnostics = pipeline.load(tree({"omegen.yaml": NO_BUILTIN, "a.yaml": service}))[1]
+    assert [d.as_text() for d in diagnostics if d.code == "unknown-field"] == [
+        'a.yaml:7:5: error[unknown-field]: unknown field "resources" at spec.engine.resources (did you mean "spec.engine.runner.resources"?)'
+    ]

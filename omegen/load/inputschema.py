@@ -165,6 +165,17 @@ def check_with(validator: InputValidator, doc: Document, file: str) -> list[Diag
     return sorted((d for _, d in best.values()), key=lambda d: (d.line, d.column, d.field, d.message))
 
 
+# Kubernetes Container fields: written on a component instead of its runner, they are a misplaced
+# runner field, not a typo of a component field (`resources` is not `resourceClaims`).
+CONTAINER_FIELDS = frozenset(
+    {
+        "args", "command", "env", "envFrom", "image", "imagePullPolicy", "lifecycle", "livenessProbe", "ports",
+        "readinessProbe", "resizePolicy", "resources", "securityContext", "startupProbe", "stdin", "stdinOnce",
+        "terminationMessagePath", "terminationMessagePolicy", "tty", "volumeDevices", "volumeMounts", "workingDir",
+    }
+)
+
+
 def _explain(err: ValidationError) -> Iterator[tuple[int, tuple, bool, str]]:
     """(rank, field path, whether the field is unknown, message) for one jsonschema error; lower rank
     is more telling."""
@@ -178,7 +189,10 @@ def _explain(err: ValidationError) -> Iterator[tuple[int, tuple, bool, str]]:
             full = format_path(path + (key,))
             message = f'unknown field "{key}" at {full}'
             close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.75)
-            if close:
+            if "runner" in known and key in CONTAINER_FIELDS:
+                # A container field one level too high (`engine.resources`): it belongs to the runner.
+                message += f' (did you mean "{format_path(path + ("runner", key))}"?)'
+            elif close:
                 message += f' (did you mean "{close[0]}"?)'
             yield 0, path + (key,), True, message
     elif kind == "required":

@@ -8,6 +8,7 @@ a consequence of theirs and says so (`cause`).
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from dataclasses import replace
@@ -87,3 +88,14 @@ def _short(reason: str) -> str:
     if reason.startswith("autoSelect:"):
         return "no format entry with autoSelect: true"
     return reason
+
+
+def suggestion(name: str, namespace: str, objects, namespaced_kind: str) -> str:
+    """` (did you mean …?)` for a runtime or model name that is not found: the same name in another
+    namespace first (a wrong namespace), else the closest names in scope (a typo); "" when none."""
+    elsewhere = sorted(ns for (kind, ns, n) in objects if kind == namespaced_kind and n == name and ns != namespace)
+    if elsewhere:
+        return f" (a {namespaced_kind} {name} exists in namespace {', '.join(elsewhere[:3])}: did you mean namespace {elsewhere[0]}?)"
+    in_scope = sorted({n for (kind, ns, n) in objects if kind != namespaced_kind or ns == namespace})
+    close = difflib.get_close_matches(name, in_scope, n=3, cutoff=0.75)
+    return f" (did you mean {' or '.join(close)}?)" if close else ""

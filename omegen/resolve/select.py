@@ -191,7 +191,7 @@ def _model_diagnostics(service: InferenceService, sources: Sources, model: Optio
         message = (
             f"model {service.model_name} not found: no {BASE_MODEL} {service.model_name} in namespace "
             f"{service.namespace} and no {CLUSTER_BASE_MODEL} {service.model_name}"
-        )
+        ) + nomatch.suggestion(service.model_name, service.namespace, sources.models, BASE_MODEL)
         return [at(error, "model-not-found", message, where)]
     if model.disabled:
         return [at(error, "model-disabled", f"{model_label(model)} ({position(model.where())}) is disabled", where)]
@@ -264,7 +264,7 @@ def _resolve_explicit(
             message = (
                 f"runtime {name} not found: no {SERVING_RUNTIME} {name} in namespace {service.namespace} "
                 f"and no {CLUSTER_SERVING_RUNTIME} {name}"
-            )
+            ) + nomatch.suggestion(name, service.namespace, sources.runtimes, SERVING_RUNTIME)
         diagnostics.append(replace(at(error, "runtime-not-found", message, where), cause=broken or ""))
         return Resolution(service, model, None, (), None, tuple(diagnostics))
     if runtime.disabled:
