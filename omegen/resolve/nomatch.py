@@ -93,6 +93,7 @@ def _short(reason: str) -> str:
 def suggestion(name: str, namespace: str, objects, namespaced_kind: str) -> str:
     """` (did you mean …?)` for a runtime or model name that is not found: the same name in another
     namespace first (a wrong namespace), else the closest names in scope (a typo); "" when none."""
+    objects = [key for key, obj in objects.items() if not obj.disabled]  # a disabled one would not help
     elsewhere = sorted(ns for (kind, ns, n) in objects if kind == namespaced_kind and n == name and ns != namespace)
     if elsewhere:
         return f" (a {namespaced_kind} {name} exists in namespace {', '.join(elsewhere[:3])}: did you mean namespace {elsewhere[0]}?)"
