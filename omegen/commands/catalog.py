@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from omegen.api import Runtime, Sources
 from omegen.errors import one_line
+from omegen.render.shape import component_shape
+from omegen.resolve.select import candidate_order
 
 
 def _shape(runtime: Runtime) -> str:
+    """Each component as a service that adds nothing would render it (`render.shape` decides)."""
     parts = []
     for component, config in (("engine", runtime.engine), ("decoder", runtime.decoder), ("router", runtime.router)):
-        if not config:
-            continue
-        if config.get("leader") or config.get("worker"):
-            size = (config.get("worker") or {}).get("size", 1)
-            parts.append(f"{component}:LeaderWorkerSet(1+{size})")
-        else:
-            parts.append(f"{component}:Deployment")
+        if config:
+            parts.append(f"{component}:{component_shape(component, config).label()}")
     return " ".join(parts) or "-"
 
 
@@ -46,8 +44,7 @@ def _selection(runtime: Runtime) -> str:
 def runtime_table(sources: Sources) -> str:
     header = ("NAME", "SCOPE", "SOURCE", "FORMATS/ARCHITECTURES", "SIZE", "PROTOCOLS", "SELECTION", "SHAPE")
     rows = [header]
-    for key in sorted(sources.runtimes, key=lambda k: (k[0] != "ServingRuntime", k[1] or "", k[2])):
-        runtime = sources.runtimes[key]
+    for runtime in sorted(sources.runtimes.values(), key=candidate_order):
         scope = f"ns/{runtime.namespace}" if runtime.namespace else "cluster"
         rows.append(
             (

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from omegen.render import pods
+from omegen.render import shape
 from omegen.render import scaling
 from omegen.render.queues import queue_labels
 from omegen.render import templatevars
 from omegen.api import WEBHOOKS_EMULATE, FieldOrigin, InferenceService, Model, Runtime
 from omegen.render import finetuned, webhooks
-from omegen.errors import Diagnostic
+from omegen.errors import Diagnostic, Severity, at, error, info, warning
 from omegen.kube.names import label_value_problem
 from omegen.merge import strategic_merge
 from omegen.render.provenance import Locator, pod_locator
@@ -33,9 +34,12 @@ from omegen.render.context import (
     SERVING_CONTAINER,
     RenderContext,
     error_count,
+    has_path,
     runner_names,
     strings,
 )
+
+MAKERS = {Severity.ERROR: error, Severity.WARNING: warning, Severity.INFO: info}
 
 # Fields accepted by OME's API and not rendered (Knative, KEDA, AcceleratorClasses) are reported
 # once, at their source, by load/unrendered.py.
@@ -52,11 +56,6 @@ DISALLOWED_ANNOTATIONS = frozenset(
 )
 
 
-SINGLE_MODES = ("RawDeployment",)
-
-MULTI_MODES = ("MultiNode", "MultiNodeRayVLLM")
-
-KNATIVE_MODES = ("Serverless",)
 
 
 @dataclass(frozen=True)
@@ -135,7 +134,8 @@ def _build(ctx: RenderContext, component: str) -> Optional[Component]:
     if refused and component == ENGINE:  # once per service
         field = "spec.predictor.model.fineTunedWeights" if service.source_paths.get("engine") == "spec.predictor" else "spec.model.fineTunedWeights"
         ctx.error("fine-tuned-weights", refused, service.where(f"{field}[0]"))
-    multinode = _is_multinode(ctx, component, spec)
+    decided = _shape(ctx, component, spec)
+    multinode = decided.multinode
     bounds = scaling.replicas(ctx, component, spec)
     name = f"{service.name}-{component}"
     labels = component_labels(service, runtime, model, component, spec, name, multinode)
@@ -153,7 +153,7 @@ def _build(ctx: RenderContext, component: str) -> Optional[Component]:
         labels.update(queues)
 
     if multinode:
-        built = pods.multinode_pods(ctx, component, spec, (base, patch))
+        built = None if decided.error else pods.multinode_pods(ctx, component, spec, decided.worker_size, (base, patch))
     else:
         built = pods.single_pod(ctx, component, spec)
     metrics, external, budget = (), False, None
@@ -266,50 +266,27 @@ def _substituted(ctx: RenderContext, obj, component: str, meta: dict) -> Optiona
     return config
 
 
-def _is_multinode(ctx: RenderContext, component: str, spec: dict) -> bool:
-    annotations = spec.get("annotations") or {}
-    mode = annotations.get(DEPLOYMENT_MODE)
-    where = ctx.annotation_origin(component, DEPLOYMENT_MODE)
-    if mode is None and component == ENGINE:
-        service_level = service_mode(ctx.service)
-        if service_level in MULTI_MODES:
-            mode, where = service_level, ctx.service.where(f"metadata.annotations.{DEPLOYMENT_MODE}")
-    has_group = spec.get("leader") is not None or spec.get("worker") is not None
-    if component == ROUTER:
-        if has_group:
-            ctx.warning(
-                "ignored-field",
-                "a router runs on one node: router.leader and router.worker are ignored",
-                ctx.origin(component, "worker" if "worker" in spec else "leader"),
-            )
-        mode = None if mode in MULTI_MODES else mode
-    if mode in KNATIVE_MODES:
-        ctx.error(
-            "knative-required",
-            f"{DEPLOYMENT_MODE}: {mode} needs Knative Serving, which omegen does not render; use RawDeployment",
-            where,
-        )
-        return False
-    if mode in SINGLE_MODES:
-        if has_group:
-            ctx.warning(
-                "ignored-field",
-                f"{DEPLOYMENT_MODE}: RawDeployment renders one pod per replica: {component}.leader and {component}.worker are ignored",
-                where,
-            )
-        return False
-    if mode in MULTI_MODES:
-        if not has_group:
-            ctx.error(
-                "multinode",
-                f"{DEPLOYMENT_MODE}: {mode} needs a worker group: set {component}.worker.size (the number of worker pods per replica)",
-                where,
-            )
-            return False
-        return True
-    if mode is not None and mode not in ("VirtualDeployment", "PDDisaggregated"):
-        ctx.warning("unknown-deployment-mode", f"unknown {DEPLOYMENT_MODE} {mode!r} is ignored", where)
-    return component != ROUTER and has_group
+def _shape(ctx: RenderContext, component: str, spec: dict) -> shape.Shape:
+    """The component's shape (`render.shape`), its findings reported where they were written."""
+    decided = shape.component_shape(component, spec, service_mode(ctx.service))
+    for finding in decided.findings:
+        if finding.at == (shape.COMPONENT_MODE,):
+            where = ctx.annotation_origin(component, DEPLOYMENT_MODE)
+        elif finding.at == (shape.SERVICE_MODE,):
+            where = ctx.service.where(f"metadata.annotations.{DEPLOYMENT_MODE}")
+        else:
+            where = _first_written(ctx, component, finding.at)
+        ctx.diagnostics.append(at(MAKERS[finding.severity], finding.code, finding.message, where))
+    return decided
+
+
+def _first_written(ctx: RenderContext, component: str, paths: tuple) -> FieldOrigin:
+    """The most specific of `paths` the service or the runtime wrote (the service first)."""
+    for path in paths:
+        for obj in (ctx.service, ctx.runtime):
+            if has_path(getattr(obj, component), path):
+                return obj.where(f"{component}.{path}")
+    return ctx.origin(component)
 
 
 def _webhook_annotations(ctx: RenderContext, component: str, annotations: dict) -> dict:

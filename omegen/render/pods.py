@@ -53,20 +53,11 @@ def single_pod(ctx: RenderContext, component: str, spec: dict):
     return pod, None, None, 0, serving
 
 
-def multinode_pods(ctx: RenderContext, component: str, spec: dict, layers: tuple):
+def multinode_pods(ctx: RenderContext, component: str, spec: dict, size: int, layers: tuple):
     """(None, leader pod, worker pod, worker size, leader's serving container), or None after an
-    error. `layers` are the runtime's and the service's component configs, unmerged: see
-    `group_pod` (OME ignores the component level: docs/rendering.md)."""
-    worker = spec.get("worker") or {}
-    size = worker.get("size")
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        what = "is not set" if size is None else f"must be a whole number ≥ 1, not {size!r}"
-        ctx.error(
-            "multinode",
-            f"{component}.worker.size {what}: the number of worker pods per replica, besides the leader (at least 1)",
-            ctx.origin(component, "worker.size" if "size" in worker else "worker"),
-        )
-        return None
+    error. `size` is the worker size `render.shape` decided; `layers` are the runtime's and the
+    service's component configs, unmerged: see `group_pod` (OME ignores the component level:
+    docs/rendering.md)."""
     if ctx.runtime.seed_containers > 1:
         ctx.error(
             "multinode-containers",

@@ -14,7 +14,8 @@ as an error; nothing of that service is rendered.
 from __future__ import annotations
 
 from omegen.api import WEBHOOKS_EMULATE, InferenceService, Rendered, Resolution
-from omegen.render.components import Component, build_component, declared_components, service_mode
+from omegen.render import shape
+from omegen.render.components import MAKERS, Component, build_component, declared_components, service_mode
 from omegen.errors import Diagnostic, at, error, has_errors, info
 from omegen.render.context import DEPLOYMENT_MODE, ENGINE, ROUTER
 from omegen.render.workloads import TemplateFailure, component_objects, endpoint_service
@@ -28,16 +29,10 @@ def render_service(resolution: Resolution, *, webhooks: str = WEBHOOKS_EMULATE) 
         return [], []
     key = (service.namespace, service.name)
     diagnostics: list[Diagnostic] = []
-    mode = service_mode(service)
-    if mode in ("VirtualDeployment", "Serverless"):
+    nothing = shape.service_level(service_mode(service))
+    if nothing is not None:  # Serverless or VirtualDeployment: no workload at all
         where = service.where(f"metadata.annotations.{DEPLOYMENT_MODE}")
-        if mode == "Serverless":
-            diagnostics.append(
-                at(error, "knative-required", f"{DEPLOYMENT_MODE}: Serverless needs Knative Serving, which omegen does not render; use RawDeployment", where)
-            )
-        else:
-            diagnostics.append(at(info, "virtual-deployment", f"{DEPLOYMENT_MODE}: VirtualDeployment: no workloads are rendered", where))
-        return [], diagnostics
+        return [], [at(MAKERS[nothing.severity], nothing.code, nothing.message, where)]
 
     components: dict[str, Component] = {}
     for name in declared_components(service):
