@@ -103,8 +103,9 @@ class _Located:
         return ObjectRef(self.kind, self.name, self.namespace or "", API_VERSION)
 
 
-# Fields of an engine/decoder/router spec that describe the component, not its pod.
-COMPONENT_FIELDS = frozenset(
+# OME's ComponentExtensionSpec: fields of an engine/decoder/router spec (or a seed predictor) that
+# describe the component, not its pod.
+COMPONENT_EXTENSION_FIELDS = frozenset(
     {
         "labels",
         "annotations",
@@ -120,6 +121,8 @@ COMPONENT_FIELDS = frozenset(
         "canaryTrafficPercent",
     }
 )
+# Every field of a component spec that is not a pod-spec field.
+COMPONENT_FIELDS = COMPONENT_EXTENSION_FIELDS | {"kedaConfig", "acceleratorOverride", "runner", "leader", "worker", "config"}
 
 
 @dataclass(frozen=True)

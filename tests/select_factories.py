@@ -172,3 +172,7 @@ def escalated(resolution, strict: bool):
     if not strict:
         return resolution
     return dataclasses.replace(resolution, diagnostics=tuple(promote_warnings(resolution.diagnostics)))
+
+
+# Every value of Resolution.decided_by (select.py's rule constants), for tests that check one is used.
+DECIDING_RULES = ("explicit", "only-candidate", "scope", "priority", "size", "creationTimestamp", "name")

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omegen.resolve.runtime_checks import check_runtimes
-from omegen.resolve.select import AMBIGUOUS_RULES, DECIDING_RULES, resolve
+from omegen.resolve.select import AMBIGUOUS_RULES, resolve
+from select_factories import DECIDING_RULES
 from select_factories import escalated, CSR, SR, entry, model, runtime, service, sources
 
 SETTINGS = settings(max_examples=150, deadline=None)

@@ -15,7 +15,8 @@ import pytest
 
 from omegen.errors import Severity
 from omegen.resolve.runtime_checks import check_runtimes
-from omegen.resolve.select import DECIDING_RULES, resolve
+from omegen.resolve.select import resolve
+from select_factories import DECIDING_RULES
 
 from conftest import UPSTREAM_OME as UPSTREAM
 

@@ -16,12 +16,13 @@ from typing import Optional
 
 from omegen.kube.schemas import show
 
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"  # the one DNS-1123 label pattern; a subdomain is dotted labels
+_DNS1123_LABEL = re.compile(f"^{_LABEL}$")
+_DNS1123_SUBDOMAIN = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
 _DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-_PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+_PORT_NAME = _DNS1123_LABEL  # an IANA service name's characters; its other rules are checked beside it
 
 
 @dataclass(frozen=True)
@@ -126,3 +127,8 @@ TOOL_ANNOTATION_PREFIXES = ("config.kubernetes.io/", "internal.config.kubernetes
 
 def is_tool_annotation(key: str) -> bool:
     return str(key).startswith(TOOL_ANNOTATION_PREFIXES)
+
+
+def is_dns1123_label(name: str) -> bool:
+    """A DNS-1123 label: at most 63 lowercase letters, digits and '-', alphanumeric at both ends."""
+    return len(name) <= 63 and bool(_DNS1123_LABEL.match(name))

@@ -294,7 +294,6 @@ class Checker:
 
     def __init__(self, schema: dict, backend: str):
         self.schema = schema
-        self.backend = backend
         if backend == RS:
             if _rs is None:
                 raise RuntimeError("jsonschema-rs is not installed")

@@ -19,7 +19,7 @@ from omegen.api import (
     CLUSTER_BASE_MODEL,
     CLUSTER_SCOPED,
     CLUSTER_SERVING_RUNTIME,
-    COMPONENT_FIELDS,
+    COMPONENT_EXTENSION_FIELDS,
     FINE_TUNED_WEIGHT,
     OME,
     SEED,
@@ -346,7 +346,7 @@ def _service(found: SourceDocument, config: Config):
         engine = {
             k: copy.deepcopy(v)
             for k, v in predictor.items()
-            if k in _POD_FIELDS or k in COMPONENT_FIELDS or k == "containers"
+            if k in _POD_FIELDS or k in COMPONENT_EXTENSION_FIELDS or k == "containers"
         }
         source_paths = {
             "engine": "spec.predictor",

@@ -4,11 +4,11 @@ by the service or by the runtime so a problem is reported where it was written."
 
 from __future__ import annotations
 
-import re
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from omegen import api
 from omegen.api import FieldOrigin, InferenceService, Model, Runtime
+from omegen.yamlio import format_path
 from omegen.errors import Diagnostic, Severity, at, error, info, warning
 
 ENGINE, DECODER, ROUTER = "engine", "decoder", "router"
@@ -19,8 +19,6 @@ DEPLOYMENT_MODE = "ome.io/deploymentMode"
 LEADER_LABEL = "leaderworkerset.sigs.k8s.io/worker-index"
 DEFAULT_PORT = 8080  # what OME assumes a runtime serves on when it declares no port
 
-# Fields of a component spec that are not pod-spec fields.
-COMPONENT_FIELDS = api.COMPONENT_FIELDS | {"kedaConfig", "acceleratorOverride", "runner", "leader", "worker", "config"}
 
 
 class RenderContext:
@@ -36,9 +34,10 @@ class RenderContext:
         self.fine_tuned = None  # the service's FineTunedWeight (render.finetuned), if any
         self.diagnostics: list[Diagnostic] = []
 
-    def origin(self, component: str, path: str = "") -> FieldOrigin:
+    def origin(self, component: str, path: Path = "") -> FieldOrigin:
         """The service's field when the service wrote it, else the runtime's."""
-        full = f"{component}.{path}" if path else component
+        text = path if isinstance(path, str) else format_path(path)
+        full = f"{component}.{text}" if text else component
         if has_path(getattr(self.service, component), path):
             return self.service.where(full)
         if has_path(getattr(self.runtime, component), path):
@@ -113,14 +112,24 @@ def string(value: Any) -> str:
     return str(value)
 
 
-_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+# A field path within a component spec: a tuple of keys and list indices (`("runner", "env", 0)`),
+# or, for the plain names rendering code writes, a dotted string of keys (`"worker.size"`).
+Path = Union[tuple, str]
 
 
-def has_path(tree: Any, path: str) -> bool:
+def has_path(tree: Any, path: Path) -> bool:
+    """Whether `tree` (a component spec) has the field `path`."""
     if tree is None:
         return False
-    if not path:
-        return True
+    node = tree
+    for part in path if isinstance(path, tuple) else (path.split(".") if path else ()):
+        if isinstance(part, int) and not isinstance(part, bool):
+            if not isinstance(node, list) or part >= len(node):
+                return False
+        elif not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
     node = tree
     for name, index in _PATH_PART.findall(path):
         if name:

@@ -7,8 +7,8 @@ import hashlib
 import re
 
 from omegen.api import BASE_MODEL, Model
+from omegen.kube.names import is_dns1123_label
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_NAME_MAX = 49  # OME: 63 minus "models.ome.io" and the slash
 _HASH_PREFIX = 8
 
@@ -48,7 +48,7 @@ def model_label_key(model: Model) -> str:
 def model_volume_name(name: str) -> str:
     """The model's volume is named after the model, as in OME; a name that is not a valid volume
     name (a DNS label: dots, upper case, > 63 characters) is made into one."""
-    if _DNS_LABEL.match(name) and len(name) <= 63:
+    if is_dns1123_label(name):
         return name
     cleaned = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-") or "model"
     if cleaned != name or len(cleaned) > 63:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import copy
 from typing import Optional
 
+from omegen.api import COMPONENT_FIELDS
 from omegen.merge import merge_all, strategic_merge
 from omegen.render.modelref import model_label_key, model_volume_name
 from omegen.render.context import (
-    COMPONENT_FIELDS,
     DEFAULT_PORT,
     ROUTER,
     SERVING_CONTAINER,

@@ -39,10 +39,10 @@ def pod_locator(ctx: RenderContext, component: str, serving_name: str) -> Locato
             candidates = [part + rest, rest] if part else [rest]
             for obj in (ctx.service, ctx.runtime):
                 for candidate in candidates:
-                    if has_path(getattr(obj, component), format_path(candidate)):
+                    if has_path(getattr(obj, component), candidate):
                         return obj.where(f"{component}.{format_path(candidate)}")
             found = max((_deepest(ctx, component, c) for c in candidates), key=len)
-            return ctx.origin(component, format_path(found)) if found else None
+            return ctx.origin(component, found) if found else None
         return None
 
     return locate
@@ -60,7 +60,6 @@ def _container_name(obj: dict, template: tuple, index: int) -> Optional[str]:
 def _deepest(ctx: RenderContext, component: str, path: tuple) -> tuple:
     """The longest prefix of `path` that the service's or the runtime's component spec has."""
     for end in range(len(path), 0, -1):
-        text = format_path(path[:end])
-        if has_path(getattr(ctx.service, component), text) or has_path(getattr(ctx.runtime, component), text):
+        if has_path(getattr(ctx.service, component), path[:end]) or has_path(getattr(ctx.runtime, component), path[:end]):
             return path[:end]
     return ()

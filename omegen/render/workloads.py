@@ -21,7 +21,7 @@ from omegen import yamlio
 from omegen.render.components import Component
 from omegen.render.webhooks import INJECT_MODEL_INIT
 from omegen.render.modelref import truncate_with_hash
-from omegen.render.context import LEADER_LABEL, MANAGED_BY, ROUTER
+from omegen.render.context import DEFAULT_PORT, LEADER_LABEL, MANAGED_BY, ROUTER
 
 LWS_API = "leaderworkerset.x-k8s.io/v1"
 LWS_NAME_MAX = 48
@@ -42,7 +42,6 @@ WORKER_DROPPED_ANNOTATIONS = ("prometheus.io/path", "prometheus.io/port", "prome
 SERVICE_TYPE = "ome.io/service-type"
 LOAD_BALANCER_IP = "ome.io/load-balancer-ip"
 SERVICE_TYPES = ("ClusterIP", "LoadBalancer", "NodePort")
-DEFAULT_PORT = 8080
 # Empty maps that mean something and must survive pruning (`emptyDir: {}`, "all pods" selectors).
 MEANINGFUL_EMPTY = frozenset({"emptyDir", "labelSelector", "namespaceSelector", "podSelector", "selector"})
 
