@@ -6,9 +6,8 @@
 - a HorizontalPodAutoscaler scales a workload in the output; a PodDisruptionBudget's selector matches
   some workload's pods; a Deployment's selector matches its own template;
 - probe ports (numeric or named) are ports of the probed container;
-- names: object names per kind (a Service or LeaderWorkerSet name is a DNS-1035 label, most names are
-  DNS-1123 subdomains), namespaces, label keys and values, annotation keys, container and port names;
-- no two objects share apiVersion group, kind, namespace and name.
+- container and container-port names in pod templates; the names of the objects themselves, their
+  labels and annotations, and duplicates are `omegen.validate.namecheck`, run from here.
 
 The pods each workload creates and the selector matching are `omegen.validate.podsets`; the naming rules
 are `omegen.kube.names`. The checks never trust the shape of an object (a schema error is reported
@@ -17,20 +16,11 @@ separately): anything of an unexpected type is skipped, never raised on (`omegen
 
 from __future__ import annotations
 
-from typing import Any, Iterable
-
 from omegen.api import Rendered
 from omegen.errors import Diagnostic, Severity
-from omegen.kube.names import (
-    DNS1123_LABEL,
-    DNS1123_SUBDOMAIN,
-    NAME_RULES,
-    label_key_problem,
-    label_value_problem,
-    name_problem,
-    port_name_problem,
-)
+from omegen.kube.names import DNS1123_LABEL, name_problem, port_name_problem
 from omegen.kube.schemas import show
+from omegen.validate.namecheck import NAME, duplicates, group_of, metadata_maps, object_names
 from omegen.validate.wording import POD_TEMPLATE_PATHS, describe, format_path, object_diagnostic
 from omegen.validate.podsets import PodIndex, PodSet, matches_label_selector, pod_sets, template_labels
 from omegen.safeget import as_dict, as_int, as_list, as_str, get_in
@@ -38,15 +28,9 @@ from omegen.render.context import DEFAULT_PORT
 
 SELECTOR = "output-selector"
 PORT = "output-port"
-NAME = "output-name"
-DUPLICATE = "output-duplicate"
 TARGET = "output-target"
 
 _SELECTOR_MUST_MATCH_TEMPLATE = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
-
-
-def _group(api_version: Any) -> str:
-    return api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
 
 
 def _selector_text(selector: dict) -> str:
@@ -73,11 +57,11 @@ def cross_check(objects: list[Rendered]) -> list[Diagnostic]:
         by_namespace.setdefault(pod_set.namespace, PodIndex()).add(pod_set)
     index = _index(objects)
     found: list[tuple[int, Diagnostic]] = []
-    found.extend(_duplicates(objects))
+    found.extend(duplicates(objects))
     for i, rendered in enumerate(objects):
         obj = as_dict(rendered.obj)
         kind = obj.get("kind")
-        for d in _names(rendered, obj):
+        for d in object_names(rendered, obj):
             found.append((i, d))
         if kind in _SELECTOR_MUST_MATCH_TEMPLATE:
             found.extend((i, d) for d in _own_selector(rendered, obj))
@@ -105,105 +89,6 @@ def _index(objects: list[Rendered]) -> dict:
         meta = as_dict(obj.get("metadata"))
         key = (obj.get("kind"), as_str(meta.get("namespace")) or "", meta.get("name"))
         out.setdefault(key, []).append(rendered)
-    return out
-
-
-def _duplicates(objects: list[Rendered]) -> Iterable[tuple[int, Diagnostic]]:
-    first: dict = {}
-    for i, rendered in enumerate(objects):
-        obj = as_dict(rendered.obj)
-        meta = as_dict(obj.get("metadata"))
-        name = meta.get("name")
-        if not isinstance(name, str) or not isinstance(obj.get("kind"), str):
-            continue
-        key = (_group(obj.get("apiVersion")), obj["kind"], as_str(meta.get("namespace")) or "", name)
-        if key not in first:
-            first[key] = rendered
-            continue
-        other = first[key]
-        where = ""
-        if other.sources:
-            origin = other.sources[0]
-            where = f" (first rendered from {origin.file}:{origin.line})" if origin.line else f" (first rendered from {origin.file})"
-        yield i, object_diagnostic(DUPLICATE, rendered, (), f"emitted more than once{where}")
-
-
-def _names(rendered: Rendered, obj: dict) -> list[Diagnostic]:
-    out = []
-    kind = obj.get("kind")
-    meta = as_dict(obj.get("metadata"))
-    name = meta.get("name")
-    if not isinstance(name, str):
-        if name is None:
-            out.append(object_diagnostic(NAME, rendered, ("metadata", "name"), "missing"))
-    else:
-        rule = NAME_RULES.get(kind, DNS1123_SUBDOMAIN)
-        problem = name_problem(name, rule, f"{kind} names")
-        if problem:
-            out.append(object_diagnostic(NAME, rendered, ("metadata", "name"), problem))
-    namespace = meta.get("namespace")
-    if isinstance(namespace, str):
-        problem = name_problem(namespace, DNS1123_LABEL, "namespaces")
-        if problem:
-            out.append(object_diagnostic(NAME, rendered, ("metadata", "namespace"), problem))
-    out.extend(_metadata_maps(rendered, ("metadata",), meta))
-    if kind == "Service":
-        spec = as_dict(obj.get("spec"))
-        out.extend(_label_map(rendered, ("spec", "selector"), as_dict(spec.get("selector"))))
-        out.extend(_service_port_names(rendered, spec))
-    selector = as_dict(as_dict(obj.get("spec")).get("selector"))
-    if kind != "Service" and "matchLabels" in selector:
-        out.extend(_label_map(rendered, ("spec", "selector", "matchLabels"), as_dict(selector.get("matchLabels"))))
-    return out
-
-
-def _metadata_maps(rendered: Rendered, path: tuple, meta: dict) -> list[Diagnostic]:
-    out = _label_map(rendered, path + ("labels",), as_dict(meta.get("labels")))
-    for key in sorted(k for k in as_dict(meta.get("annotations")) if isinstance(k, str)):
-        problem = label_key_problem(key)
-        if problem:
-            out.append(object_diagnostic(NAME, rendered, path + ("annotations", key), f"annotation {problem}"))
-    return out
-
-
-def _label_map(rendered: Rendered, path: tuple, labels: dict) -> list[Diagnostic]:
-    out = []
-    for key in sorted(k for k in labels if isinstance(k, str)):
-        problem = label_key_problem(key)
-        if problem:
-            out.append(object_diagnostic(NAME, rendered, path + (key,), f"label {problem}"))
-        value = labels[key]
-        if isinstance(value, str):
-            problem = label_value_problem(value)
-            if problem:
-                out.append(object_diagnostic(NAME, rendered, path + (key,), f"label {problem}"))
-    return out
-
-
-def _service_port_names(rendered: Rendered, spec: dict) -> list[Diagnostic]:
-    out = []
-    ports = as_list(spec.get("ports"))
-    names: dict[str, int] = {}
-    for i, port in enumerate(ports):
-        port = as_dict(port)
-        name = port.get("name")
-        if name is None or name == "":
-            if len(ports) > 1:
-                out.append(
-                    object_diagnostic(NAME, rendered, ("spec", "ports", i, "name"), "required when a Service has more than one port")
-                )
-            continue
-        if not isinstance(name, str):
-            continue
-        problem = name_problem(name, DNS1123_LABEL, "Service port names")
-        if problem:
-            out.append(object_diagnostic(NAME, rendered, ("spec", "ports", i, "name"), problem))
-        if name in names:
-            out.append(
-                object_diagnostic(NAME, rendered, ("spec", "ports", i, "name"), f"{show(name)} is already the name of spec.ports[{names[name]}]")
-            )
-        else:
-            names[name] = i
     return out
 
 
@@ -286,9 +171,9 @@ def _hpa(rendered: Rendered, obj: dict, index: dict) -> list[Diagnostic]:
     if not isinstance(kind, str) or not isinstance(name, str):
         return []  # the schema reports a malformed reference
     namespace = as_str(as_dict(obj.get("metadata")).get("namespace")) or ""
-    group = _group(ref.get("apiVersion"))
+    group = group_of(ref.get("apiVersion"))
     targets = [
-        t for t in index.get((kind, namespace, name), []) if not ref.get("apiVersion") or _group(t.obj.get("apiVersion")) == group
+        t for t in index.get((kind, namespace, name), []) if not ref.get("apiVersion") or group_of(t.obj.get("apiVersion")) == group
     ]
     api = f"{ref.get('apiVersion')} " if ref.get("apiVersion") else ""
     if not targets:
@@ -338,7 +223,7 @@ def _pod_template(pod_set: PodSet) -> list[Diagnostic]:
     """Names and probe ports inside one pod template."""
     out = []
     rendered = pod_set.rendered
-    out.extend(_metadata_maps(rendered, pod_set.path + ("metadata",), as_dict(as_dict(get_in(rendered.obj, pod_set.path)).get("metadata"))))
+    out.extend(metadata_maps(rendered, pod_set.path + ("metadata",), as_dict(as_dict(get_in(rendered.obj, pod_set.path)).get("metadata"))))
     container_names: dict[str, tuple] = {}
     for path, container in pod_set.containers():
         name = container.get("name")
