@@ -9,7 +9,8 @@ After a change that is meant to change the output, regenerate and read the diff 
 
     python -m pytest tests/test_golden.py --update && git diff tests/cases
 
-To add a case, write src/ and README, run with --update, and read what it wrote.
+To add a case, write src/ and README, run with --update, and read what it wrote (expected.yaml or
+errors.txt, and warnings.txt when a case that builds shows warnings on purpose).
 """
 
 from __future__ import annotations
@@ -48,11 +49,16 @@ def layout_problems(case: Path, *, updating: bool = False) -> list[str]:
     return problems
 
 
-def outcome(case: Path) -> tuple[str, str]:
+def outcome(case: Path, *, updating: bool = False) -> tuple[str, str]:
     """(file name, text) the case's sources produce: the stream, or the diagnostics when it fails."""
     result = pipeline.build(case / "src")
     reported = format_diagnostics([d for d in result.diagnostics if d.severity is not Severity.INFO], "text")
     if result.ok:
+        if updating:  # the warnings a building case shows are pinned too, and read in the same diff
+            if reported:
+                (case / WARNINGS).write_text(reported, encoding="utf-8")
+            elif (case / WARNINGS).exists():
+                (case / WARNINGS).unlink()
         # A case that builds must build cleanly, unless warnings.txt pins the warnings it shows on purpose.
         meant = (case / WARNINGS).read_text(encoding="utf-8") if (case / WARNINGS).exists() else ""
         assert reported == meant, f"a case that builds must build cleanly (no warnings but {WARNINGS}'s):\n{reported}"
@@ -74,7 +80,7 @@ def test_golden_case(name, request):
     updating = request.config.getoption("update")
     problems = layout_problems(case, updating=updating)
     assert not problems, f"tests/cases/{name} " + "; ".join(problems)
-    produced, text = outcome(case)
+    produced, text = outcome(case, updating=updating)
     if updating:
         update(case, produced, text)
     assert (case / produced).exists(), f"the sources now {'build' if produced == EXPECTED else 'fail'}; the case says otherwise"
