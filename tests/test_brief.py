@@ -203,3 +203,28 @@ spec:
     assert [d.as_text() for d in diagnostics if d.code == "unknown-field"] == [
         'a.yaml:7:5: error[unknown-field]: unknown field "resources" at spec.engine.resources (did you mean "spec.engine.runner.resources"?)'
     ]
+
+
+def test_build_o_validate_and_check_are_never_silent_and_check_shows_a_bounded_diff(tree, tmp_path, capsys):
+    from omegen.commands import summary
+
+    src = tree({"omegen.yaml": NO_BUILTIN, "rt.yaml": SEED_RUNTIME, "m.yaml": MODEL, "a.yaml": SEED_SERVICE})
+    out = tmp_path / "out"
+    code, _, err = run(["build", str(src), "-o", str(out)], capsys)
+    assert (code, err) == (0, f"omegen: 1 service → 4 objects (2 Service, 1 ClusterBaseModel, 1 Deployment) in {out}/ (3 changed); 0 errors, 0 warnings\n")
+    code, _, err = run(["build", str(src), "-o", str(out), "--check"], capsys)
+    assert code == 0 and err.endswith(f"checked in {out}/ (up to date); 0 errors, 0 warnings\n")
+    code, _, err = run(["validate", str(src)], capsys)
+    assert code == 0 and err == "omegen: 1 service → 4 objects (2 Service, 1 ClusterBaseModel, 1 Deployment) validated; 0 errors, 0 warnings\n"
+    (src / "a.yaml").write_text(SEED_SERVICE.replace("maxReplicas: 1", "maxReplicas: 3"))
+    code, _, err = run(["build", str(src), "-o", str(out), "--check"], capsys)
+    assert code == 1
+    assert "error[stale-output]" in err
+    assert "--- a/llama-3-1-70b/llama-3-1-70b.yaml\n+++ b/llama-3-1-70b/llama-3-1-70b.yaml\n" in err
+    assert "+kind: HorizontalPodAutoscaler\n" in err
+    # Bounded: a large change is cut at MAX_DIFF_LINES with a count.
+    many = {f"s{i}.yaml": SEED_SERVICE.replace("name: llama-3-1-70b\n  namespace", f"name: s{i}\n  namespace") for i in range(12)}
+    big = tree({"omegen.yaml": NO_BUILTIN, "rt.yaml": SEED_RUNTIME, "m.yaml": MODEL, "a.yaml": SEED_SERVICE, **many})
+    code, _, err = run(["build", str(big), "-o", str(out), "--check"], capsys)
+    diff = [l for l in err.splitlines() if not l.startswith(("<omegen>", "/"))]
+    assert code == 1 and len(diff) <= summary.MAX_DIFF_LINES + 1 and diff[-1].startswith("… ") and diff[-1].endswith(f"more diff lines; run omegen build -o {out} to update")

@@ -29,7 +29,8 @@ def seed_tree(tree):
 
 def test_build_prints_one_stream(seed_tree, capsys):
     code, out, err = run(["build", str(seed_tree)], capsys)
-    assert (code, err) == (0, "")
+    # Never silent: one summary line on stderr, the stream alone on stdout (issue 10).
+    assert (code, err) == (0, "omegen: 1 service → 4 objects (2 Service, 1 ClusterBaseModel, 1 Deployment); 0 errors, 0 warnings\n")
     assert "kind: Deployment" in out and "name: llama-3-1-70b-engine" in out
     assert "official-vllm-openai:0.5.3" in out
 
@@ -145,10 +146,11 @@ def test_explain_unknown_service(seed_tree, capsys):
 
 def test_infos_only_with_verbose_and_generated_files_are_never_sources(seed_tree, capsys):
     (seed_tree / "notes.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
-    assert run(["build", str(seed_tree), "-o", str(seed_tree / "out")], capsys)[2] == ""
+    assert run(["build", str(seed_tree), "-o", str(seed_tree / "out"), "-q"], capsys)[2] == ""
     code, _, err = run(["validate", str(seed_tree), "-v"], capsys)
     # The output tree inside SRC is omegen's own: not read back as sources, not even noted.
-    assert code == 0 and err == "notes.yaml:1:1: info[ignored-document]: ConfigMap v1 is not an ome.io/v1beta1 source; ignored\n"
+    assert code == 0 and err.splitlines()[0] == "notes.yaml:1:1: info[ignored-document]: ConfigMap v1 is not an ome.io/v1beta1 source; ignored"
+    assert len(err.splitlines()) == 2 and err.splitlines()[1].startswith("omegen: 1 service")
 
 
 # --- hostile environments: interrupts, closed pipes, locales, unusable output directories ----------
@@ -184,7 +186,8 @@ def test_stdout_is_utf8_whatever_the_locale(seed_tree):
     for encoding in ("utf-8", "ascii", "latin-1"):
         env = {**os.environ, "PYTHONIOENCODING": encoding}
         done = subprocess.run([sys.executable, "-m", "omegen.commands.main", "build", str(seed_tree)], env=env, capture_output=True)
-        assert (done.returncode, done.stderr) == (0, b""), done.stderr
+        assert done.returncode == 0 and done.stderr.startswith(b"omegen: 1 service ") and done.stderr.count(b"\n") == 1, done.stderr
+        assert (b"->" if encoding == "ascii" else "→".encode(encoding, "replace") if encoding == "utf-8" else b"->") in done.stderr
         outputs.add(done.stdout)
     (output,) = outputs
     assert "note: héllo ✓ 日本".encode() in output

@@ -8,7 +8,7 @@ from typing import Optional
 
 import click
 
-from omegen.commands import shared
+from omegen.commands import shared, summary
 
 
 @click.command()
@@ -43,6 +43,10 @@ def build(src: Path, out: Optional[Path], check: bool, allow_empty: bool, prune:
     result = pipeline.run(options)
     shared.report(result.diagnostics, fmt, verbose, quiet)  # once: `--format json` is a single array
     if not result.ok:
+        if check and fmt == "text" and not quiet and any(d.code == "stale-output" for d in result.diagnostics):
+            sys.stderr.write(summary.check_diff(out, result))
         sys.exit(shared.EXIT_ERRORS)
     if out is None:
         shared.out(result.stream)
+    if not quiet:  # never silent: say what was built (stderr, so the stream on stdout stays clean)
+        shared.note(summary.summary_line(result, out=out, verb="checked" if check else ""))

@@ -88,3 +88,13 @@ def report(diagnostics, fmt: str = "text", verbose: bool = False, quiet: bool = 
         text = "".join(line + "\n" for line in brief.text_lines(diagnostics, verbose=verbose, quiet=quiet, silenced=silenced))
     if text:
         sys.stderr.write(text)
+
+
+def note(line: str) -> None:
+    """One line for a person on stderr (the summary); `→` becomes `->` where stderr cannot write it."""
+    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+    try:
+        line.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        line = line.replace("→", "->").replace("…", "...")
+    sys.stderr.write(line + "\n")

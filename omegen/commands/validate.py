@@ -8,7 +8,7 @@ from typing import Optional
 
 import click
 
-from omegen.commands import shared
+from omegen.commands import shared, summary
 
 
 @click.command(name="validate")
@@ -45,4 +45,6 @@ def validate(src: Path, kubeconform: Optional[str], overlay, root, strict, no_bu
         )
     )
     shared.report(result.diagnostics, fmt, verbose, quiet)
+    if result.ok and not quiet:
+        shared.note(summary.summary_line(result, verb="validated"))
     sys.exit(shared.EXIT_OK if result.ok else shared.EXIT_ERRORS)
