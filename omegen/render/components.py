@@ -146,7 +146,7 @@ def _build(ctx: RenderContext, component: str) -> Optional[Component]:
     annotations = component_annotations(service, runtime, model, spec)
     if weight is not None:
         annotations.update(finetuned.annotations(weight))
-    annotations = _webhook_annotations(ctx, component, annotations)
+    annotations = webhooks.pod_annotations(ctx, component, annotations)
     ctx.pod_annotations = annotations
     queues = queue_labels(annotations)
     if not multinode:
@@ -287,37 +287,6 @@ def _first_written(ctx: RenderContext, component: str, paths: tuple) -> FieldOri
             if has_path(getattr(obj, component), path):
                 return obj.where(f"{component}.{path}")
     return ctx.origin(component)
-
-
-def _webhook_annotations(ctx: RenderContext, component: str, annotations: dict) -> dict:
-    """The component's annotations as its pods carry them (render.webhooks). Emulated: the RDMA
-    trigger is dropped (omegen injects what it would), and model-init, which needs OME's cluster
-    configuration, is refused. With `webhooks: cluster` every annotation stays for OME's webhooks."""
-    if ctx.webhooks != WEBHOOKS_EMULATE:
-        return annotations
-    if annotations.get(webhooks.INJECT_MODEL_INIT) == "true":
-        ctx.error(
-            "webhook-emulation",
-            f"{webhooks.INJECT_MODEL_INIT}: \"true\" cannot be emulated offline: OME's model-init webhook takes its image, "
-            "vault and auth settings from the modelInit entry of OME's inferenceservice ConfigMap in the cluster; set "
-            "`webhooks: cluster` in omegen.yaml when OME's webhooks run there, or remove the annotation to read the model from the node",
-            ctx.annotation_origin(component, webhooks.INJECT_MODEL_INIT),
-        )
-    for key, what in webhooks.NOT_EMULATED.items():
-        if annotations.get(key) == "true":
-            ctx.warning(
-                "webhook-emulation",
-                f"{key}: \"true\" is not emulated: {what} takes its settings from OME's inferenceservice ConfigMap and is not in "
-                "the rendered pod; set `webhooks: cluster` in omegen.yaml when OME's webhooks run there",
-                ctx.annotation_origin(component, key),
-            )
-    if webhooks.wants_rdma(annotations):
-        problem = webhooks.rdma_problem(annotations)
-        if problem:
-            ctx.error("webhook-emulation", f"{webhooks.RDMA_PROFILE}: {problem}", ctx.annotation_origin(component, webhooks.RDMA_PROFILE))
-        ctx.rdma = annotations
-        return {k: v for k, v in annotations.items() if k != webhooks.RDMA_AUTO_INJECT}
-    return annotations
 
 
 def _check_label_sources(ctx: RenderContext, runtime: Runtime, model: Optional[Model]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from typing import Optional
 
-from omegen.api import WEBHOOKS_CLUSTER
+from omegen.api import WEBHOOKS_CLUSTER, WEBHOOKS_EMULATE
 from omegen.render.context import ROUTER, RenderContext
 
 # pkg/constants/constants.go
@@ -156,3 +156,34 @@ def emulate_webhooks(ctx: RenderContext, component: str, pod: dict, where: str) 
         )
         return pod
     return injected
+
+
+def pod_annotations(ctx: RenderContext, component: str, annotations: dict) -> dict:
+    """The component's annotations as its pods carry them (render.webhooks). Emulated: the RDMA
+    trigger is dropped (omegen injects what it would), and model-init, which needs OME's cluster
+    configuration, is refused. With `webhooks: cluster` every annotation stays for OME's webhooks."""
+    if ctx.webhooks != WEBHOOKS_EMULATE:
+        return annotations
+    if annotations.get(INJECT_MODEL_INIT) == "true":
+        ctx.error(
+            "webhook-emulation",
+            f"{INJECT_MODEL_INIT}: \"true\" cannot be emulated offline: OME's model-init webhook takes its image, "
+            "vault and auth settings from the modelInit entry of OME's inferenceservice ConfigMap in the cluster; set "
+            "`webhooks: cluster` in omegen.yaml when OME's webhooks run there, or remove the annotation to read the model from the node",
+            ctx.annotation_origin(component, INJECT_MODEL_INIT),
+        )
+    for key, what in NOT_EMULATED.items():
+        if annotations.get(key) == "true":
+            ctx.warning(
+                "webhook-emulation",
+                f"{key}: \"true\" is not emulated: {what} takes its settings from OME's inferenceservice ConfigMap and is not in "
+                "the rendered pod; set `webhooks: cluster` in omegen.yaml when OME's webhooks run there",
+                ctx.annotation_origin(component, key),
+            )
+    if wants_rdma(annotations):
+        problem = rdma_problem(annotations)
+        if problem:
+            ctx.error("webhook-emulation", f"{RDMA_PROFILE}: {problem}", ctx.annotation_origin(component, RDMA_PROFILE))
+        ctx.rdma = annotations
+        return {k: v for k, v in annotations.items() if k != RDMA_AUTO_INJECT}
+    return annotations
