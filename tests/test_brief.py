@@ -228,3 +228,19 @@ def test_build_o_validate_and_check_are_never_silent_and_check_shows_a_bounded_d
     code, _, err = run(["build", str(big), "-o", str(out), "--check"], capsys)
     diff = [l for l in err.splitlines() if not l.startswith(("<omegen>", "/"))]
     assert code == 1 and len(diff) <= summary.MAX_DIFF_LINES + 1 and diff[-1].startswith("… ") and diff[-1].endswith(f"more diff lines; run omegen build -o {out} to update")
+
+
+def test_explain_takes_format_and_keeps_o_json_hidden_and_runtimes_has_json(capsys):
+    from conftest import REPO
+
+    src = str(REPO / "examples" / "quickstart")
+    code, by_format, _ = run(["explain", "chat-assistant", src, "-n", "team-a", "--format", "json"], capsys)
+    code_legacy, by_o, _ = run(["explain", "chat-assistant", src, "-n", "team-a", "-o", "json"], capsys)
+    assert (code, code_legacy) == (0, 0) and by_format == by_o and json.loads(by_format)["inferenceService"]["name"] == "chat-assistant"
+    code, out, _ = run(["explain", "--help"], capsys)
+    assert "--format" in out and "--output" not in out  # the alias is hidden
+    code, out, _ = run(["runtimes", "--format", "json"], capsys)
+    rows = json.loads(out)
+    assert code == 0 and {"name", "scope", "source", "formats_architectures", "size", "protocols", "selection", "shape"} == set(rows[0])
+    code, table, _ = run(["runtimes"], capsys)
+    assert [r["name"] for r in rows] == [line.split()[0] for line in table.splitlines()[1:]]

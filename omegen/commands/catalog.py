@@ -41,9 +41,12 @@ def _selection(runtime: Runtime) -> str:
     return "auto" + (f" p{','.join(map(str, priorities))}" if priorities else "")
 
 
-def runtime_table(sources: Sources) -> str:
-    header = ("NAME", "SCOPE", "SOURCE", "FORMATS/ARCHITECTURES", "SIZE", "PROTOCOLS", "SELECTION", "SHAPE")
-    rows = [header]
+_COLUMNS = ("NAME", "SCOPE", "SOURCE", "FORMATS/ARCHITECTURES", "SIZE", "PROTOCOLS", "SELECTION", "SHAPE")
+
+
+def runtime_rows(sources: Sources) -> list[tuple[str, ...]]:
+    """One row per runtime (the table's cells), in the stable candidate order."""
+    rows = []
     for runtime in sorted(sources.runtimes.values(), key=candidate_order):
         scope = f"ns/{runtime.namespace}" if runtime.namespace else "cluster"
         rows.append(
@@ -58,6 +61,18 @@ def runtime_table(sources: Sources) -> str:
                 _shape(runtime),
             )
         )
+    return rows
+
+
+def runtime_json(sources: Sources) -> list[dict]:
+    """`omegen runtimes --format json`: the table's rows as objects keyed by lower-case column names."""
+    keys = [c.lower().replace("/", "_") for c in _COLUMNS]
+    return [dict(zip(keys, row)) for row in runtime_rows(sources)]
+
+
+def runtime_table(sources: Sources) -> str:
+    header = _COLUMNS
+    rows = [header] + runtime_rows(sources)
     rows = [tuple(one_line(cell) for cell in row) for row in rows]  # a newline in a value must not break the table
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     return "".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n" for row in rows)

@@ -16,13 +16,16 @@ from omegen.commands import shared
 @click.argument("isvc")
 @shared.src_argument
 @click.option("-n", "--namespace", help="Namespace of the InferenceService (needed when the name is not unique).")
-@click.option("-o", "--output", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format (stdout).")
+# `-o json` was explain's format before every command's -o/--output became a path: kept, hidden, for one release.
+@click.option("-o", "--output", "legacy_output", type=click.Choice(["text", "json"]), default=None, hidden=True)
 @shared.overlay_option
 @shared.root_option
 @shared.strict_option
 @shared.builtin_option
-def explain(isvc: str, src: Path, namespace: Optional[str], output: str, overlay, root, strict, no_builtin) -> None:
+def explain(isvc: str, src: Path, namespace: Optional[str], output: str, legacy_output: Optional[str], overlay, root, strict, no_builtin) -> None:
     """Show which runtime serves ISVC, every candidate's verdict, and the rule that decided."""
+    output = legacy_output or output
     from omegen import pipeline  # deferred: `omegen --help` need not load every stage
     from omegen.resolve import explain as explaining
 
