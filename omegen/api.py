@@ -331,6 +331,8 @@ class Rendered:
     sources: tuple[FieldOrigin, ...] = ()
     # (obj, output field path) → the source field that wrote it, when render knows (pod fields).
     locate: Optional[Callable[[dict, tuple], Optional[FieldOrigin]]] = field(default=None, compare=False, repr=False)
+    # Output fields an overlay patch set: (output path, where the patch is written).
+    patched: tuple[tuple[tuple, FieldOrigin], ...] = field(default=(), compare=False)
 
     @property
     def kind(self) -> str:

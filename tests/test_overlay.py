@@ -288,3 +288,29 @@ def test_label_selectors_read_as_kubernetes_reads_them(selector, labels, expecte
 
     assert selector_problem(selector) is None
     assert selector_matches(selector, labels) is expected
+
+
+def test_a_bases_files_are_named_from_the_directory_being_built(repo, tmp_path):
+    root, overlay = repo
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.yaml"
+    outside.write_text("kind: x\n")
+    (root / "base" / "link.yaml").symlink_to(outside)
+    build = pipeline.build(overlay("resources: [../../base]\n"), root=root)
+    assert f"../../base/link.yaml: warning[symlink-outside]: symlink to {outside} leaves the source tree; not followed" in texts(build.diagnostics)
+
+
+def test_an_output_finding_in_a_patched_field_names_the_patch(repo):
+    root, overlay = repo
+    src = overlay(
+        """\
+        resources: [../../base]
+        patches:
+          - target: {kind: Deployment, name: embeddings-engine}
+            patch: |
+              - {op: replace, path: /spec/template/spec/containers/0/imagePullPolicy, value: 5}
+        """
+    )
+    build = pipeline.build(src, root=root)
+    found = [t for t in errors(build) if "imagePullPolicy" in t]
+    assert found and all("changed by the overlay patch at omegen.yaml:9 (patches[0])" in t for t in found), errors(build)
+    assert all(t.startswith("../../base/team-a/embeddings.yaml:") for t in found)

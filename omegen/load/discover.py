@@ -59,7 +59,7 @@ class SourceDocument:
         return {yamlio.format_path(path): mark for path, mark in self.doc.marks.items() if path}
 
 
-def discover(root: Path, skip: Iterable[Path], diagnostics: Optional[list[Diagnostic]] = None) -> list[Path]:
+def discover(root: Path, skip: Iterable[Path], diagnostics: Optional[list[Diagnostic]] = None, label: str = "") -> list[Path]:
     """Every YAML file under `root`, sorted, each read once, never leaving the tree through a symlink.
 
     A symlink that leaves the tree is reported (a warning into `diagnostics`): a runtime that silently
@@ -80,7 +80,7 @@ def discover(root: Path, skip: Iterable[Path], diagnostics: Optional[list[Diagno
             if d.startswith(".") or d in SKIPPED_DIRECTORIES or _resolve(path) in skipped or _is_overlay(path):
                 continue
             if path.is_symlink():
-                _note_outside(path, root, real_root, notes)
+                _note_outside(path, root, real_root, notes, label)
                 continue
             kept.append(d)
         subdirs[:] = kept
@@ -90,14 +90,14 @@ def discover(root: Path, skip: Iterable[Path], diagnostics: Optional[list[Diagno
             path = here / name
             real = _resolve(path)
             if real is None:
-                notes.append(error("unreadable-file", "symlink loop", path.relative_to(root).as_posix()))
+                notes.append(error("unreadable-file", "symlink loop", _label(label, path.relative_to(root).as_posix())))
                 continue
-            if path.is_symlink() and _note_outside(path, root, real_root, notes):
+            if path.is_symlink() and _note_outside(path, root, real_root, notes, label):
                 continue
             if not path.is_file():  # a FIFO or a device: reading it could block forever
                 if path.is_symlink():
-                    label = path.relative_to(root).as_posix()
-                    notes.append(error("unreadable-file", f"broken symlink to {os.readlink(path)}", label))
+                    shown = _label(label, path.relative_to(root).as_posix())
+                    notes.append(error("unreadable-file", f"broken symlink to {os.readlink(path)}", shown))
                 continue
             # A file and a symlink to it are one source, read as the file (or the first link).
             if real not in found or (found[real].is_symlink() and not path.is_symlink()):
@@ -126,12 +126,17 @@ def _resolve(path: Path) -> Optional[Path]:
         return None
 
 
-def _note_outside(link: Path, root: Path, real_root: Path, diagnostics: list[Diagnostic]) -> bool:
+def _label(prefix: str, rel: str) -> str:
+    # Files of a base are named from the directory being built (`../../base/x.yaml`).
+    return f"{prefix}/{rel}" if prefix else rel
+
+
+def _note_outside(link: Path, root: Path, real_root: Path, diagnostics: list[Diagnostic], prefix: str = "") -> bool:
     """True (and a warning) when the symlink `link` points outside the tree."""
     target = _resolve(link)
     if target is None or target == real_root or target.is_relative_to(real_root):
         return False
-    label = link.relative_to(root).as_posix()
+    label = _label(prefix, link.relative_to(root).as_posix())
     shown = os.readlink(link)
     diagnostics.append(warning("symlink-outside", f"symlink to {shown} leaves the source tree; not followed", label))
     return True

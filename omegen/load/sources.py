@@ -82,7 +82,7 @@ def gather(
                 label = f"{BUILTIN_PREFIX}/{name}/{path.relative_to(directory).as_posix()}"
                 docs.extend(replace(d, layers=everywhere) for d in read_documents(path, label, True, diagnostics))
     for part in found.parts:
-        paths = [part.path] if part.path.is_file() else discover(part.path, skip, diagnostics)
+        paths = [part.path] if part.path.is_file() else discover(part.path, skip, diagnostics, part.label)
         for path in paths:
             if path.resolve() in part.excluded:
                 continue

@@ -7,11 +7,11 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 
-from omegen.api import Rendered, Sources
+from omegen.api import FieldOrigin, Rendered, Sources
 from omegen.errors import Diagnostic, error, warning
 from omegen.kube import patchmeta
 from omegen.overlay import names, transforms
-from omegen.overlay.patches import Patch, apply_patch
+from omegen.overlay.patches import Patch, apply_patch, patch_paths
 from omegen.overlay.targets import matches
 
 
@@ -22,11 +22,13 @@ def apply_output(rendered: list[Rendered], sources: Sources, patches: list[Patch
     objects = [copy.deepcopy(r.obj) for r in rendered]
     original_names = [r.name for r in rendered]
     over = [_layers_of(r, sources) for r in rendered]
+    patched: list[list] = [list(r.patched) for r in rendered]
     version = sources.config.kubernetes_version
     for index in sources.layer_order:
         layer = sources.layers[index]
         mine = [i for i in range(len(objects)) if index in over[i]]
         subset = [objects[i] for i in mine]
+        provenance = [patched[i] for i in mine]
         data = layer.data
         for patch in (p for p in patches if p.layer == index and not p.on_sources):
             hits = [j for j, obj in enumerate(subset) if matches(obj, patch.target)]
@@ -36,11 +38,13 @@ def apply_output(rendered: list[Rendered], sources: Sources, patches: list[Patch
             for j in hits:
                 obj = subset[j]
                 meta = patchmeta.for_object(obj.get("apiVersion", ""), obj.get("kind", ""), version)
-                patched, problem = apply_patch(patch, obj, meta)
+                result, problem = apply_patch(patch, obj, meta)
                 if problem:
                     diagnostics.append(patch.error("patch-failed", f"{obj.get('kind')} {obj.get('metadata', {}).get('name')}: {problem}"))
                     continue
-                subset[j] = patched
+                subset[j] = result
+                origin = FieldOrigin(patch.file, patch.line, patch.column, patch.field)
+                provenance[j].extend((path, origin) for path in patch_paths(patch))
         if "namespace" in data:
             transforms.set_namespace(subset, data["namespace"])
         if "namePrefix" in data or "nameSuffix" in data:
@@ -61,7 +65,7 @@ def apply_output(rendered: list[Rendered], sources: Sources, patches: list[Patch
                 diagnostics.append(warning("unused-transform", f"images[{i}]: {message}", layer.file, line, column, f"images[{i}]"))
         for k, obj in zip(mine, subset):
             objects[k] = obj
-    return [replace(r, obj=obj) for r, obj in zip(rendered, objects)], diagnostics
+    return [replace(r, obj=obj, patched=tuple(p)) for r, obj, p in zip(rendered, objects, patched)], diagnostics
 
 
 def _layers_of(rendered: Rendered, sources: Sources) -> tuple:

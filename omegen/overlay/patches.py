@@ -142,3 +142,26 @@ def apply_patch(patch: Patch, obj: dict, meta=None) -> tuple[dict, Optional[str]
         return jsonpatch.JsonPatch(copy.deepcopy(patch.operations)).apply(copy.deepcopy(obj)), None
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, KeyError) as exc:
         return obj, f"JSON 6902 patch does not apply: {exc}"
+
+
+def patch_paths(patch: Patch) -> list[tuple]:
+    """The fields a patch sets, as paths (a strategic-merge patch's leaves; a JSON 6902 patch's
+    operation paths). A list's items are not followed: the list is the field."""
+    if patch.operations is not None:
+        return [_pointer(op.get("path", "")) for op in patch.operations if isinstance(op, dict)]
+    found: list[tuple] = []
+
+    def walk(value, path: tuple) -> None:
+        if isinstance(value, dict) and value and "$patch" not in value:
+            for key, child in value.items():
+                walk(child, path + (key,))
+        elif path:
+            found.append(path)
+
+    walk(patch.strategic, ())
+    return found
+
+
+def _pointer(pointer: str) -> tuple:
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in str(pointer).split("/")[1:]]
+    return tuple(int(p) if p.isdigit() else p for p in parts)

@@ -12,7 +12,7 @@ from omegen import yamlio
 from omegen.api import CLUSTER_SCOPED
 from omegen.errors import Diagnostic
 from omegen.load.discover import SourceDocument
-from omegen.overlay.patches import Patch, apply_patch
+from omegen.overlay.patches import Patch, apply_patch, patch_paths
 from omegen.overlay.targets import matches
 
 
@@ -43,24 +43,7 @@ def patch_documents(documents: Iterable[SourceDocument], patches: list[Patch], o
 
 def _paths(patch: Patch) -> list[str]:
     """The fields a patch sets, as diagnostics name them (`spec.modelParameterSize`)."""
-    if patch.operations is not None:
-        return [_pointer_path(op.get("path", "")) for op in patch.operations if isinstance(op, dict)]
-    found: list[str] = []
-
-    def walk(value, path: tuple) -> None:
-        if isinstance(value, dict) and value and "$patch" not in value:
-            for key, child in value.items():
-                walk(child, path + (key,))
-        elif path:
-            found.append(yamlio.format_path(path))
-
-    walk(patch.strategic, ())
-    return found
-
-
-def _pointer_path(pointer: str) -> str:
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
-    return yamlio.format_path(tuple(int(p) if p.isdigit() else p for p in parts))
+    return [yamlio.format_path(path) for path in patch_paths(patch)]
 
 
 def annotate(diagnostics: list[Diagnostic], docs: Iterable[SourceDocument]) -> list[Diagnostic]:

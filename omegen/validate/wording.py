@@ -86,6 +86,13 @@ def _written_at(rendered: Rendered, path: tuple) -> str:
     return f" (from {what} {origin.file}:{origin.line}, {origin.field})"
 
 
+def _patched_by(rendered: Rendered, path: tuple) -> str:
+    """` (changed by the overlay patch at omegen.yaml:9 (patches[0]))` when an output patch set
+    this field or one that holds it."""
+    origins = sorted({f"{o.file}:{o.line} ({o.field})" for at, o in rendered.patched if path[: len(at)] == at or at[: len(path)] == path and path})
+    return f" (changed by the overlay patch at {', '.join(origins)})" if origins else ""
+
+
 def object_diagnostic(
     code: str, rendered: Rendered, path, what: str, severity: Severity = Severity.ERROR
 ) -> Diagnostic:
@@ -96,6 +103,7 @@ def object_diagnostic(
     kind = rendered.obj.get("kind", "") if isinstance(rendered.obj, dict) else ""
     if field and in_pod_template(kind, path):
         message += _written_at(rendered, tuple(path))
+    message += _patched_by(rendered, tuple(path or ()))
     where = rendered.sources[0] if rendered.sources else None
     return Diagnostic(
         code,
