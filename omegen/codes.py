@@ -119,7 +119,6 @@ STAGES: dict[str, dict[str, Code]] = {
         "invalid-parameter": Code(ERROR, "An Argo CD application parameter has a value omegen cannot use.", "Give the value the message asks for."),
     },
     "resolve: which runtime and model serve a service": {
-        "priority-invalid": Code(ERROR, "A supportedModelFormats priority is not an integer greater than 0.", "Give a whole number ≥ 1, or remove it."),
         "priority-ignored": Code(WARNING, "A priority is set on a format entry without autoSelect: true; priorities only rank auto-selection.", "Set autoSelect: true on the entry, or remove the priority."),
         "priority-version-mismatch": Code(
             ERROR, "Two autoSelect entries of one runtime for the same format with different versions have different priorities (OME's webhook refuses this).", "Give them the same priority."
@@ -189,7 +188,7 @@ STAGES: dict[str, dict[str, Code]] = {
             "With `webhooks: emulate` (the default), an OME pod webhook's annotation cannot be rendered offline (model-init needs OME's ConfigMap; an unknown RDMA profile), or (a warning) the RDMA injector finds no container to inject into.",
             "Set `webhooks: cluster` in omegen.yaml when OME's webhooks run in the cluster, or correct or remove the annotation.",
         ),
-        "replicas": Code(ERROR, "minReplicas/maxReplicas are not whole numbers ≥ 0, or maxReplicas is less than minReplicas.", "Correct the replica bounds."),
+        "replicas": Code(ERROR, "maxReplicas is less than minReplicas (after the runtime and the service are merged).", "Correct the replica bounds."),
         "autoscaler": Code(ERROR, "ome.io/autoscalerClass asks for an autoscaler omegen does not render (KEDA).", "Use 'hpa' or 'external'."),
         "scale-metric": Code(
             ERROR, "scaleMetric is a Knative metric, or the HPA's resource metric has no request to measure against.", "Scale on cpu or memory and set that resource's request."

@@ -279,7 +279,12 @@ def test_router_min_replicas_zero_is_an_error_too():
 
 def test_max_below_min_and_bad_numbers_are_errors():
     assert [e.code for e in errors(make_service({"minReplicas": 3, "maxReplicas": 2}))] == ["replicas"]
-    assert [e.code for e in errors(make_service({"minReplicas": "two"}))] == ["replicas"]
+    # A replica count that is not a whole number ≥ 0 is the input schema's error, in load.
+    from omegen.load.inputschema import check_document
+    from omegen.yamlio import load_documents
+
+    [doc] = load_documents("apiVersion: ome.io/v1beta1\nkind: InferenceService\nmetadata: {name: s}\nspec:\n  engine: {minReplicas: two}\n")
+    assert [(d.code, d.field) for d in check_document("InferenceService", doc, "s.yaml")] == [("invalid-field", "spec.engine.minReplicas")]
 
 
 def test_pdb_takes_the_component_budget_and_refuses_both():

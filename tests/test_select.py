@@ -308,11 +308,6 @@ def test_priority_on_an_entry_without_auto_select_is_ignored():
     assert (r.runtime.name, r.decided_by) == ("b", "priority")
 
 
-def test_a_priority_that_is_not_an_integer_ranks_as_unset():
-    r = pick(model(), runtime("a", entry(priority="9")), runtime("b", entry(priority=1)))
-    assert r.runtime.name == "b"
-
-
 def test_priority_of_a_non_supporting_entry_is_ignored():
     r = pick(model(), runtime("a", entry(), entry("onnx", priority=9)), runtime("b", entry(priority=1)))
     assert r.runtime.name == "b"

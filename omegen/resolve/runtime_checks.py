@@ -1,7 +1,8 @@
 """Runtime validation: the seed's priority constraints, checked across all runtimes.
 
-`check_runtimes` reports, each at the offending field: a priority that is not an integer above 0
-(`priority-invalid`); a priority on an entry without `autoSelect` (`priority-ignored`); `autoSelect`
+`check_runtimes` reports, each at the offending field (a priority that is not an integer above 0 is
+the input schema's `invalid-field`, in load): a priority on an entry without `autoSelect`
+(`priority-ignored`); `autoSelect`
 entries of one format with different versions and different priorities (`priority-version-mismatch`;
 entries without `autoSelect` are left out, as their priority is ignored anyway); and two
 runtimes of one scope that auto-select the same thing with the same priority (`priority-clash`), an
@@ -17,7 +18,7 @@ from typing import Optional
 
 from omegen.api import FieldOrigin, FormatEntry, InferenceService, Runtime, SizeRange, Sources
 from omegen.errors import Diagnostic, at, error, warning
-from omegen.resolve.select import candidate_order, tied_at_top, valid_priority
+from omegen.resolve.select import candidate_order, tied_at_top
 from omegen.resolve.sourcetext import position, runtime_label, short_path
 from omegen.resolve.support import size_range
 from omegen.resolve.versions import EQUAL
@@ -106,12 +107,6 @@ def check_runtimes(sources: Sources) -> list[Diagnostic]:
             if entry.priority is None:
                 continue
             where = runtime.where(f"{entry.path}.priority")
-            if not valid_priority(entry.priority) or entry.priority <= 0:
-                diagnostics.append(
-                    at(error, "priority-invalid",
-                            f"{runtime_label(runtime)}: priority must be an integer greater than 0, got {entry.priority!r}",
-                            where)
-                )
             if not entry.auto_select:
                 diagnostics.append(
                     at(warning, "priority-ignored",

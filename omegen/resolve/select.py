@@ -64,13 +64,9 @@ def _scope_key(runtime: Runtime) -> int:
     return 1 if runtime.is_cluster else 0
 
 
-def valid_priority(priority) -> bool:
-    """An integer (not a bool); any other priority ranks as unset (`omegen.resolve.runtime_checks` reports it)."""
-    return isinstance(priority, int) and not isinstance(priority, bool)
-
-
 def _priority_key(entry: Optional[FormatEntry]) -> tuple:
-    if entry is None or not valid_priority(entry.priority):
+    # The input schema holds a priority to an integer ≥ 1 (load rejects the runtime otherwise).
+    if entry is None or entry.priority is None:
         return (1, 0)
     return (0, -entry.priority)
 
