@@ -268,10 +268,15 @@ def load_documents(text: str, *, positions: bool = True) -> Iterator[Document]:
             # "found unexpected end of stream (while scanning a quoted scalar)": the mistake is
             # where the unclosed quote or bracket opened, not at the end of the file.
             mark = exc.context_mark
+        elif exc.context_mark and mark and "flow" in (exc.context or "") and mark.line > exc.context_mark.line:
+            # An unclosed `[` or `{` is found lines later, at the next key: point where it opened.
+            mark = exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             problem = f"{exc.problem} ({exc.context})"
+        if mark is not None and (exc.problem or "").startswith("mapping values are not allowed"):
+            line, column, problem = _misplaced_colon(text, line, column, problem)
         raise YAMLError(problem, line, column) from None
     except yaml.reader.ReaderError as exc:
         line, column = _position(text, exc.position)
@@ -282,6 +287,24 @@ def load_documents(text: str, *, positions: bool = True) -> Iterator[Document]:
         raise YAMLError("document is nested too deeply", 1, 1, code="yaml-limit") from None
     finally:
         loader.dispose()
+
+
+def _misplaced_colon(text: str, line: int, column: int, problem: str) -> tuple[int, int, str]:
+    """PyYAML finds a missing `:` one line late (`b 1` then `c: 2` reads as the scalar `b 1 c`) and
+    a bad indentation at its colon: point at the line that is wrong, at its first character."""
+    lines = text.split("\n")
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    previous = line - 1
+    while previous > 0 and not lines[previous - 1].strip():
+        previous -= 1
+    above = lines[previous - 1] if previous > 0 else ""
+    indent = len(here) - len(here.lstrip(" "))
+    above_indent = len(above) - len(above.lstrip(" "))
+    if previous > 0 and above.strip() and ":" not in above and not above.lstrip().startswith(("-", "#")) and above_indent == indent:
+        return previous, above_indent + 1, f"missing ':' after the key on this line? ({problem})"
+    if indent > above_indent and ":" in above and not above.rstrip().endswith(":"):
+        return line, indent + 1, f"bad indentation: this line is indented more than the key above it ({problem})"
+    return line, column, problem
 
 
 def _check_depth(data: Any, marks: dict, start: tuple) -> None:

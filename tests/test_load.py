@@ -213,7 +213,8 @@ def test_malformed_yaml_is_an_error_at_its_position(tree):
     root = tree({"bad.yaml": "apiVersion: ome.io/v1beta1\nkind: [ClusterBaseModel\nmetadata: {}\n", "ok.yaml": MODEL})
     sources, diagnostics = load(root)
     assert texts(diagnostics) == [
-        "bad.yaml:3:9: error[yaml-syntax]: did not find expected ',' or ']' (while parsing a flow sequence)"
+        # Where the unclosed [ opened, not the key after it (issue 10).
+        "bad.yaml:2:7: error[yaml-syntax]: did not find expected ',' or ']' (while parsing a flow sequence)"
     ]
     assert list(sources.models) == [("ClusterBaseModel", None, "llama-3-1-70b")]
 
