@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from omegen.commands import argocd_parameters, shared
+from omegen.commands import shared
 from omegen.errors import has_errors
 
 
@@ -27,6 +27,7 @@ def argocd() -> None:
 def generate() -> None:
     """Print the application's manifests (run by the plugin in the app directory)."""
     from omegen import pipeline  # deferred: `omegen --help` need not load every stage
+    from omegen.commands import argocd_parameters
 
     settings, problems = argocd_parameters.read(os.environ)
     if has_errors(problems):

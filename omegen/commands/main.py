@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from dataclasses import dataclass
 from typing import Optional
 
@@ -69,6 +68,8 @@ def main(argv: Optional[list[str]] = None) -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         # Only stderr: a bug report is the user's to send, and omegen writes nothing outside OUT.
         if run.debug:
+            import traceback  # only here: every command pays for what main imports
+
             traceback.print_exception(exc, file=sys.stderr)
             advice = "please report it with this traceback and the command you ran"
         else:
