@@ -121,4 +121,22 @@ WRONG_TYPES = [
     ("service-null-deletes", service_engine("{minReplicas: 1, maxReplicas: 2, runner: {resources: {limits: null}}}"), 0, "kind: Deployment"),
 ]
 
-CASES = YAML_VALUES + YAML_LIMITS + WRONG_TYPES
+OUTPUT_REJECTED = [
+    ("label-value-newline", metadata('  labels: {a: "b\\n"}\n'), 1, 'error[output-name]: Deployment default/chat-engine: metadata.labels.a: label value "b\\n" is not a valid label value'),
+    ("label-key-newline", metadata('  labels: {"a\\n": b}\n'), 1, "error[output-name]"),
+    ("namespace-newline", metadata('  namespace: "team-a\\n"\n'), 1, 'isvc.yaml:5:3: error[invalid-name]: metadata.namespace: "team-a\\n" is not valid'),
+    ("name-newline", {"isvc.yaml": OME_SERVICE.replace("  name: chat\n", '  name: "chat\\n"\n')}, 1, 'isvc.yaml:4:3: error[invalid-name]: metadata.name: "chat\\n" is not valid'),
+    ("runtime-name-newline", {"rt.yaml": OME_RUNTIME.replace("  name: srt-llama\n", '  name: "srt-llama\\n"\n')}, 1, 'rt.yaml:4:3: error[invalid-name]: metadata.name: "srt-llama\\n" is not valid'),
+    ("annotation-key-newline", metadata('  annotations: {"a\\n": b}\n'), 1, "error[output-name]"),
+    ("min-replicas-past-int32", service_engine("{minReplicas: 2147483648, maxReplicas: 2147483648}"), 1, "isvc.yaml:8:12: error[invalid-field]: spec.engine.minReplicas: expected integer <= 2147483647, got 2147483648"),
+    ("max-replicas-past-int32", service_engine("{minReplicas: 1, maxReplicas: 3000000000}"), 1, "error[invalid-field]: spec.engine.maxReplicas: expected integer <= 2147483647, got 3000000000"),
+    ("runtime-replicas-past-int32", engine_config("    minReplicas: 99999999999\n"), 1, "rt.yaml:17:5: error[invalid-field]: spec.engineConfig.minReplicas: expected integer <= 2147483647"),
+    ("container-port-past-int32", runner("      ports: [{containerPort: 4294967296}]\n"), 1, "error[invalid-field]: spec.engineConfig.runner.ports[0].containerPort: expected integer <= 2147483647"),
+    ("annotations-over-256k", metadata("  annotations: {a: " + "x" * 270_000 + "}\n"), 1, "isvc.yaml:5:3: error[annotations-too-large]: metadata.annotations: annotations total 270001 bytes; the API server allows at most 262144"),
+    ("runtime-annotations-over-256k", engine_config("    annotations: {a: " + "x" * 270_000 + "}\n"), 1, "rt.yaml:17:5: error[annotations-too-large]: spec.engineConfig.annotations"),
+    # Each map is under the limit; together, on the rendered object, they are not.
+    ("merged-annotations-over-256k", {**engine_config("    annotations: {a: " + "x" * 140_000 + "}\n"), **service_engine("{minReplicas: 1, maxReplicas: 2, annotations: {b: " + "y" * 140_000 + "}}")}, 1, "error[output-name]: Deployment default/chat-engine: metadata.annotations: annotations total 280"),
+    ("object-over-1.5MiB", runner("      env: [{name: BIG, value: " + "x" * 1_600_000 + "}]\n"), 1, "error[output-too-large]: Deployment default/chat-engine: is 16"),
+]
+
+CASES = YAML_VALUES + YAML_LIMITS + WRONG_TYPES + OUTPUT_REJECTED

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import write_tree
-from hostile_corpus import BASE, CASES
+from hostile_corpus import BASE, CASES, OME_SERVICE
 from omegen.commands import main as cli
 from omegen.render import templatevars
 
@@ -54,3 +54,19 @@ def test_an_unclosed_action_on_a_long_line_is_linear():
     # As before: the action runs from the first `{{` to the first `}}`, and is not a placeholder.
     text = "{{" * 100_000 + " .Name }}"
     assert templatevars.substitute_text(text, {"Name": "n"}) == text
+
+
+def test_template_amplification_is_bounded_by_the_output_limit(tmp_path, capsys, monkeypatch):
+    # One annotation repeated in every object of every service: the whole output is capped (64 MiB
+    # by default; lowered here so that the test stays small).
+    from omegen.validate import sizes
+
+    monkeypatch.setattr(sizes, "MAX_OUTPUT_BYTES", 200_000)
+    services = "---\n".join(
+        OME_SERVICE.replace("  name: chat\n", f"  name: chat-{i}\n  annotations: {{big: {'x' * 20_000}}}\n") for i in range(3)
+    )
+    root = write_tree(tmp_path / "src", {**BASE, "isvc.yaml": services})
+    code, out, err = build(root, capsys)
+    assert (code, out) == (1, "")
+    assert "<omegen>: error[output-too-large]: the output would be " in err
+    assert "the largest services: default/chat-0 (" in err

@@ -56,7 +56,7 @@ def read(env: Mapping[str, str]) -> tuple[Settings, list[Diagnostic]]:
                 continue
             values["strict"] = lowered in _TRUE
         elif name == "overlay":
-            if value and not _OVERLAY_NAME.match(value):
+            if value and not _OVERLAY_NAME.fullmatch(value):
                 # A name, not a path: the plugin must never read outside the app's directory.
                 problems.append(error("invalid-parameter", f"{origin}: overlay must be the name of a directory under overlays/, got {value!r}"))
                 continue

@@ -23,6 +23,7 @@ POD_SPEC = "io.k8s.api.core.v1.PodSpec"
 _EXTRA = {"deploymentStrategy": "io.k8s.api.apps.v1.DeploymentStrategy"}
 _KEPT = ("type", "properties", "items", "additionalProperties", "$ref", "anyOf", "oneOf", "allOf")
 REF_PREFIX = "#/$defs/"
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
 @functools.lru_cache(maxsize=None)
@@ -60,6 +61,8 @@ def _reduce(node: Any, refs: list) -> Any:
             out["allOf" if key == "allOf" else "anyOf"] = [_reduce(branch, refs) for branch in value]
         else:
             out[key] = _reduce(value, refs) if key == "items" else value
+    if node.get("format") == "int32":  # a replica count or port past int32 would be refused
+        out.update(minimum=INT32_MIN, maximum=INT32_MAX)
     return out
 
 

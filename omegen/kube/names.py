@@ -69,7 +69,7 @@ def name_problem(name: str, rule: NameRule, subject: str = "names") -> Optional[
         if name in (".", "..") or "/" in name or "%" in name:
             return f"{show(name, 90)} is not valid: {subject} must be {rule.title} ({rule.explanation})"
         return None
-    if not rule.pattern.match(name):
+    if not rule.pattern.fullmatch(name):
         return f"{show(name, 90)} is not valid: {subject} must be {rule.title} ({rule.explanation})"
     return None
 
@@ -79,13 +79,13 @@ def label_key_problem(key: str) -> Optional[str]:
     prefix, slash, name = key.rpartition("/")
     if slash and not prefix:
         return f"key {show(key, 90)} has an empty prefix before '/'"
-    if slash and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix)):
+    if slash and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(prefix)):
         return f"key prefix {show(prefix, 90)} must be a DNS-1123 subdomain of at most 253 characters"
     if not name:
         return f"key {show(key, 90)} has an empty name"
     if len(name) > 63:
         return f"key name {show(name, 90)} is {len(name)} characters long; at most 63 are allowed"
-    if not _QUALIFIED_NAME.match(name):
+    if not _QUALIFIED_NAME.fullmatch(name):
         return (
             f"key {show(key, 90)} is not valid (alphanumerics, '-', '_' and '.', starting and ending "
             "with an alphanumeric, with an optional DNS subdomain prefix and '/')"
@@ -97,7 +97,7 @@ def label_key_problem(key: str) -> Optional[str]:
 def label_value_problem(value: str) -> Optional[str]:
     if len(value) > 63:
         return f"value {show(value, 90)} is {len(value)} characters long; label values are at most 63"
-    if not _LABEL_VALUE.match(value):
+    if not _LABEL_VALUE.fullmatch(value):
         return (
             f"value {show(value, 90)} is not a valid label value (alphanumerics, '-', '_' and '.', "
             "starting and ending with an alphanumeric)"
@@ -112,7 +112,7 @@ def port_name_problem(name: str) -> Optional[str]:
         return "must not be empty"
     if len(name) > 15:
         return f"{show(name)} is {len(name)} characters long; a port name is at most 15 (IANA_SVC_NAME)"
-    if not _PORT_NAME.match(name) or "--" in name:
+    if not _PORT_NAME.fullmatch(name) or "--" in name:
         return f"{show(name)} is not a valid port name (lowercase letters, digits and single '-', not at either end)"
     if not re.search(r"[a-z]", name):
         return f"{show(name)} is not a valid port name (it must contain a letter)"
@@ -131,4 +131,20 @@ def is_tool_annotation(key: str) -> bool:
 
 def is_dns1123_label(name: str) -> bool:
     """A DNS-1123 label: at most 63 lowercase letters, digits and '-', alphanumeric at both ends."""
-    return len(name) <= 63 and bool(_DNS1123_LABEL.match(name))
+    return len(name) <= 63 and bool(_DNS1123_LABEL.fullmatch(name))
+
+
+# The API server's TotalAnnotationSizeLimitB: the keys and values of one object's annotations, in bytes.
+ANNOTATIONS_MAX_BYTES = 256 * 1024
+
+
+def annotations_size(annotations: dict) -> int:
+    return sum(len(str(k).encode("utf-8", "surrogatepass")) + len(str(v).encode("utf-8", "surrogatepass")) for k, v in annotations.items())
+
+
+def annotations_problem(annotations: dict) -> Optional[str]:
+    """Why an object's annotations would be refused as a whole (too large), or None."""
+    size = annotations_size(annotations)
+    if size > ANNOTATIONS_MAX_BYTES:
+        return f"annotations total {size} bytes; the API server allows at most {ANNOTATIONS_MAX_BYTES} (256 KiB) per object"
+    return None

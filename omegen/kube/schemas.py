@@ -99,7 +99,7 @@ def _bundled_dirs() -> dict[str, str]:
     """`{"1.33": "v1.33.0-local-strict", ...}`: the newest patch directory of every bundled minor."""
     found: dict[str, tuple] = {}
     for entry in _bundle_root().iterdir():
-        match = _VERSION_DIR.match(entry.name)
+        match = _VERSION_DIR.fullmatch(entry.name)
         if not match:
             continue
         major, minor, patch = (int(x) for x in match.groups())
@@ -117,7 +117,7 @@ def supported_versions() -> tuple[str, ...]:
 @functools.lru_cache(maxsize=64)  # called for every object checked; the answer never changes
 def normalize_version(text: str) -> str:
     """`"1.33"`, `"v1.33"`, `"1.33.2"` → `"1.33"`; raises `UnsupportedVersion` for anything not bundled."""
-    match = _VERSION_TEXT.match(str(text).strip())
+    match = _VERSION_TEXT.fullmatch(str(text).strip())
     versions = supported_versions()
     span = f"{versions[0]}–{versions[-1]}" if versions else "none"
     if not match:
@@ -134,7 +134,7 @@ def normalize_version(text: str) -> str:
 def nearest_version(text: str) -> tuple[Optional[str], bool]:
     """The bundled minor version closest to `text` ("1.40.2" → "1.37" when 1.37 is the newest) and
     whether it is exact; (None, False) when `text` is not a version at all."""
-    match = _VERSION_TEXT.match(str(text).strip())
+    match = _VERSION_TEXT.fullmatch(str(text).strip())
     versions = supported_versions()
     if not match or not versions:
         return None, False
@@ -216,7 +216,7 @@ def schema_for(api_version: str, kind: str, kubernetes_version: str) -> Optional
     """The standalone strict schema of a kind (a fresh dict; `$defs` shared), or None when there is none."""
     version = normalize_version(kubernetes_version)
     group, api_ver = _split_api_version(str(api_version))
-    if not (_SAFE_KIND.match(str(kind)) and _SAFE_VERSION.match(api_ver) and (not group or _SAFE_GROUP.match(group))):
+    if not (_SAFE_KIND.fullmatch(str(kind)) and _SAFE_VERSION.fullmatch(api_ver) and (not group or _SAFE_GROUP.fullmatch(group))):
         return None  # never turn an odd apiVersion/kind into a file path
     defs = _definitions(version)
     text = _crd_schema_text(api_version, kind)

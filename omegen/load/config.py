@@ -146,7 +146,7 @@ def _check_version(value) -> Optional[str]:
         return f'quote the version, e.g. "1.30" (unquoted {value!r} is a number)'
     if not isinstance(value, str):
         return None  # the schema said so
-    if not _K8S_VERSION.match(value):
+    if not _K8S_VERSION.fullmatch(value):
         return f'expected "1.<minor>", got {value!r}'
     try:
         normalize_version(value)

@@ -18,10 +18,11 @@ from omegen.load.config import CONFIG_FILE
 from omegen.load.layers import Plan
 from omegen.load.discover import SourceDocument, discover, read_documents
 from omegen.errors import Diagnostic, ObjectRef, about, error, has_errors, info
-from omegen.kube.names import DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN, name_problem
+from omegen.kube.names import annotations_problem, DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN, name_problem
 from omegen.load.normalize import normalize
 from omegen.kube.schemas import UnsupportedVersion, normalize_version
 from omegen.resources import data_dir
+from omegen.yamlio import format_path
 
 BUILTIN_PREFIX = "<builtin>"
 
@@ -119,6 +120,7 @@ def _build_sources(docs: list[SourceDocument], config: Config, diagnostics: list
         subject = ObjectRef(identity[0], identity[2], identity[1] or "", API_VERSION) if identity else None
         problems = inputschema.check_document(found.kind, found.doc, found.file, _schema_version(config))
         problems += _check_metadata(found)
+        problems += _check_annotation_totals(found)
         problems += unrendered.check(found)
         diagnostics.extend(about(problems, subject))
         obj = None
@@ -183,6 +185,25 @@ def _key(obj) -> tuple:
 def _describe(identity: tuple) -> str:
     kind, namespace, name = identity
     return f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
+
+
+def _check_annotation_totals(found: SourceDocument) -> list[Diagnostic]:
+    """Every `annotations` map of a source over the API server's 256 KiB total, at that map: a
+    rendered object carries it whole (the rendered objects are checked again, merged)."""
+    problems = []
+    stack = [((), found.doc.data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            annotations = value.get("annotations")
+            if isinstance(annotations, dict):
+                why = annotations_problem(annotations)
+                if why:
+                    problems.append(found.error("annotations-too-large", f"{format_path(path + ('annotations',))}: {why}", path + ("annotations",)))
+            stack.extend((path + (k,), v) for k, v in value.items() if k != "annotations")
+        elif isinstance(value, list):
+            stack.extend((path + (i,), v) for i, v in enumerate(value))
+    return problems
 
 
 def _check_metadata(found: SourceDocument) -> list[Diagnostic]:

@@ -106,7 +106,7 @@ def substitute(value: Any, meta: Mapping, on_error: Callable[[str, str], None], 
 
 
 def _evaluate(body: str, meta: Mapping, written: str) -> str:
-    match = _FIELD.match(body)
+    match = _FIELD.fullmatch(body)
     if match:
         field, key = match.groups()
         if field in ("Name", "Namespace") and key is None:
@@ -114,7 +114,7 @@ def _evaluate(body: str, meta: Mapping, written: str) -> str:
         if field in ("Labels", "Annotations") and key is not None:
             return _lookup(meta, field, key, written)
         raise TemplateVarError(_unknown(written))
-    match = _INDEX.match(body)
+    match = _INDEX.fullmatch(body)
     if match:
         field, double_quoted, back_quoted = match.groups()
         if field not in ("Labels", "Annotations"):

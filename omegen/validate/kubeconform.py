@@ -60,7 +60,7 @@ def _own_schema_files() -> list[Path]:
         for group in root.iterdir()
         if group.is_dir() and "." in group.name
         for path in group.iterdir()
-        if path.is_file() and _LAYOUT.match(path.name)
+        if path.is_file() and _LAYOUT.fullmatch(path.name)
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 from omegen.api import Rendered
 from omegen.errors import Diagnostic
 from omegen.kube.names import (
+    annotations_problem,
     DNS1123_LABEL,
     DNS1123_SUBDOMAIN,
     NAME_RULES,
@@ -82,6 +83,9 @@ def object_names(rendered: Rendered, obj: dict) -> list[Diagnostic]:
 
 def metadata_maps(rendered: Rendered, path: tuple, meta: dict) -> list[Diagnostic]:
     out = label_map(rendered, path + ("labels",), as_dict(meta.get("labels")))
+    problem = annotations_problem(as_dict(meta.get("annotations")))
+    if problem:
+        out.append(object_diagnostic(NAME, rendered, path + ("annotations",), problem))
     for key in sorted(k for k in as_dict(meta.get("annotations")) if isinstance(k, str)):
         problem = label_key_problem(key)
         if problem:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from omegen.api import Rendered
 from omegen.validate.crosscheck import cross_check
+from omegen.validate.sizes import check_sizes
 from omegen.errors import Diagnostic, error
 from omegen.kube.schemas import DEFAULT_BACKEND, UnsupportedVersion, checker, normalize_version, supported_versions
 from omegen.validate.wording import object_diagnostic
@@ -37,7 +38,7 @@ def validate_objects(objects: list[Rendered], kubernetes_version: str = "1.33") 
         version = normalize_version(kubernetes_version)
     except UnsupportedVersion as exc:
         return [error(VERSION, str(exc))]
-    return check_schemas(objects, version) + cross_check(objects)
+    return check_schemas(objects, version) + cross_check(objects) + check_sizes(objects)
 
 
 def check_schemas(objects: list[Rendered], kubernetes_version: str = "1.33", backend: str = DEFAULT_BACKEND) -> list[Diagnostic]:
