@@ -92,6 +92,7 @@ def _run(options: Options, root: Path) -> Build:
         root,
         builtin=options.builtin,
         skip=skip,
+        output=options.out,
         boundary=options.root,
         kubernetes_version=options.kubernetes_version,
         cluster_version=options.cluster_version,
@@ -150,11 +151,11 @@ def load(src: Optional[Path], *, builtin: Optional[bool] = None, strict: Optiona
     return sources, diagnostics
 
 
-def _load(src: Path, *, builtin: Optional[bool] = None, skip: Iterable[Path] = (), boundary: Optional[Path] = None, **versions):
+def _load(src: Path, *, builtin: Optional[bool] = None, skip: Iterable[Path] = (), output: Optional[Path] = None, boundary: Optional[Path] = None, **versions):
     """load → source overlay → the rest of load: the documents are gathered, the overlays' source
     patches applied to them as written, then checked and normalized. Also returns the overlays'
     parsed patches (the output ones apply after rendering)."""
-    gathered, diagnostics = gather(src, builtin=builtin, skip=skip, boundary=boundary, **versions)
+    gathered, diagnostics = gather(src, builtin=builtin, skip=skip, output=output, boundary=boundary, **versions)
     patches = []
     for index, layer in enumerate(gathered.plan.layers):
         patches.extend(read_patches(index, layer, gathered.plan.boundary, diagnostics))

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import write_tree
+from conftest import REPO, write_tree
 from hostile_corpus import BASE, CASES, OME_SERVICE
 from omegen.commands import main as cli
 from omegen.render import templatevars
@@ -40,7 +44,7 @@ def test_corpus_ids_are_unique():
 _OLD_ACTION = re.compile(r"\{\{(-[ \t\r\n])?\s*(.*?)\s*([ \t\r\n]-)?\}\}", re.DOTALL)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.text(alphabet=st.sampled_from(["{", "}", "-", " ", "\n", "\t", ".", "N", "x"]), max_size=40))
 def test_template_actions_are_found_as_the_regular_expression_found_them(text):
     expected = [(m.start(), m.end(), bool(m.group(1)), m.group(2), bool(m.group(3))) for m in _OLD_ACTION.finditer(text)]
@@ -70,3 +74,89 @@ def test_template_amplification_is_bounded_by_the_output_limit(tmp_path, capsys,
     assert (code, out) == (1, "")
     assert "<omegen>: error[output-too-large]: the output would be " in err
     assert "the largest services: default/chat-0 (" in err
+
+
+# --- sources that must not be lost -----------------------------------------------------------------
+
+def _tree_and_out(tmp_path, capsys):
+    root = write_tree(tmp_path / "src", {k: v for k, v in BASE.items() if k != "isvc.yaml"} | {"team/isvc.yaml": BASE["isvc.yaml"]})
+    out = tmp_path / "out"
+    assert build(root, capsys, "-o", str(out))[0] == 0
+    return root, out
+
+
+def _snapshot(out):
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_an_unlistable_directory_is_an_error_and_out_is_kept(tmp_path, capsys, monkeypatch):
+    # Fault injection (root reads every directory): os.walk's scandir fails for team/.
+    root, out = _tree_and_out(tmp_path, capsys)
+    before = _snapshot(out)
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path).endswith("/team"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, _, err = build(root, capsys, "-o", str(out))
+    assert code == 1
+    assert "team: error[unreadable-directory]: cannot read directory: Permission denied" in err
+    assert _snapshot(out) == before, "OUT is not touched when sources could not be read"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv to drop CAP_DAC_OVERRIDE")
+def test_an_unreadable_directory_for_real(tmp_path, capsys):
+    # Root without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH is held to the permission bits, like any user.
+    root, out = _tree_and_out(tmp_path, capsys)
+    before = _snapshot(out)
+    (root / "team").chmod(0)
+    try:
+        done = subprocess.run(
+            ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search",
+             sys.executable, "-m", "omegen", "build", str(root), "-o", str(out)],
+            capture_output=True, text=True, timeout=120, cwd=REPO,
+        )
+    finally:
+        (root / "team").chmod(0o755)
+    assert done.returncode == 1, done.stderr
+    assert "team: error[unreadable-directory]: cannot read directory: Permission denied" in done.stderr
+    assert _snapshot(out) == before
+
+
+def test_output_inside_a_source_directory_is_an_error(tmp_path, capsys):
+    root = write_tree(tmp_path / "src", {k: v for k, v in BASE.items() if k != "isvc.yaml"} | {"team/isvc.yaml": BASE["isvc.yaml"]})
+    code, _, err = build(root, capsys, "-o", str(root / "team"))
+    assert code == 1
+    assert "team: error[output-in-sources]: the output directory is inside the source tree and holds source files (team/isvc.yaml)" in err
+    assert sorted(p.name for p in (root / "team").iterdir()) == ["isvc.yaml"], "nothing written"
+
+
+def test_output_inside_the_source_tree_is_allowed_as_a_directory_of_its_own(tmp_path, capsys):
+    root = write_tree(tmp_path / "src", BASE)
+    for run in range(2):  # the second build finds its own files there, and still builds
+        code, _, err = build(root, capsys, "-o", str(root / "deploy"), "-v")
+        assert code == 0, err
+        assert run == 0 or "deploy: info[output-in-sources]: the output directory is inside the source tree; it is not read as sources" in err
+    assert (root / "deploy" / "kustomization.yaml").is_file()
+
+
+def test_a_sparse_giant_omegen_yaml_is_refused_before_it_is_read(tmp_path, capsys):
+    root = write_tree(tmp_path / "src", BASE)
+    with (root / "omegen.yaml").open("r+b") as handle:
+        handle.truncate(1 << 30)  # 1 GiB of holes: reading it whole would take a GiB of memory
+    code, _, err = build(root, capsys)
+    assert code == 1
+    assert "omegen.yaml:1:1: error[yaml-limit]: file is larger than 16 MiB" in err
+
+
+def test_a_config_symlink_out_of_the_tree_is_not_followed(tmp_path, capsys):
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(BASE["omegen.yaml"] + "namespace: secret-namespace-name\n")
+    root = write_tree(tmp_path / "src", {k: v for k, v in BASE.items() if k != "omegen.yaml"})
+    (root / "omegen.yaml").symlink_to(outside)
+    code, out, err = build(root, capsys, "--no-builtin-runtimes")
+    assert "omegen.yaml: warning[symlink-outside]" in err and "not followed" in err
+    assert "secret-namespace-name" not in out + err

@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Optional
 
 from omegen import yamlio
+from omegen.load.discover import leaves_tree, read_text
 from omegen.api import Layer
 from omegen.errors import Diagnostic, Severity, error, warning
 from omegen.kube.names import DNS1123_LABEL, name_problem
-from omegen.kube.schemas import UnsupportedVersion, normalize_version
+from omegen.kube.schemas import UnsupportedVersion, normalize_version, show
 from omegen.load import inputschema
 from omegen.resources import data_dir
 
@@ -91,14 +92,20 @@ def read_config(directory: Path, label: str = CONFIG_FILE) -> tuple[ConfigFile, 
     """The omegen.yaml in `directory` (named `label` in diagnostics). A file with errors yields no
     settings and no layer: a half-read configuration would build something else than was asked."""
     path = Path(directory) / CONFIG_FILE
+    problems: list[Diagnostic] = []
+    # The same rules as every source: a symlink out of the tree is not followed (nor echoed), the
+    # size is checked before reading.
+    if path.is_symlink() and leaves_tree(path, Path(directory), problems):
+        return ConfigFile({}), problems
     if not path.is_file():
         return ConfigFile({}), []
+    text = read_text(path, label, problems)
+    if text is None:
+        return ConfigFile({}), problems
     try:
-        docs = list(yamlio.load_documents(path.read_text(encoding="utf-8")))
+        docs = list(yamlio.load_documents(text))
     except yamlio.YAMLError as exc:
         return ConfigFile({}), [error(exc.code, exc.message, label, exc.line, exc.column)]
-    except (OSError, UnicodeDecodeError) as exc:
-        return ConfigFile({}), [error("unreadable-file", f"cannot read {CONFIG_FILE}: {exc}", label)]
     if len(docs) > 1:  # a second document would otherwise be silently ignored
         return ConfigFile({}), [error("invalid-config", f"{CONFIG_FILE} must be a single YAML document", label, docs[1].line, docs[1].column)]
     doc = docs[0] if docs else None
@@ -143,11 +150,11 @@ def _check(validator, doc: yamlio.Document, label: str) -> list[Diagnostic]:
 def _check_version(value) -> Optional[str]:
     if isinstance(value, float):
         # Unquoted 1.30 is the number 1.3: refuse to guess which version was meant.
-        return f'quote the version, e.g. "1.30" (unquoted {value!r} is a number)'
+        return f'quote the version, e.g. "1.30" (unquoted {show(value)} is a number)'
     if not isinstance(value, str):
         return None  # the schema said so
     if not _K8S_VERSION.fullmatch(value):
-        return f'expected "1.<minor>", got {value!r}'
+        return f'expected "1.<minor>", got {show(value)}'
     try:
         normalize_version(value)
     except UnsupportedVersion as exc:

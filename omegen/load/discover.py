@@ -59,12 +59,16 @@ class SourceDocument:
         return {yamlio.format_path(path): mark for path, mark in self.doc.marks.items() if path}
 
 
-def discover(root: Path, skip: Iterable[Path], diagnostics: Optional[list[Diagnostic]] = None, label: str = "") -> list[Path]:
+def discover(
+    root: Path, skip: Iterable[Path], diagnostics: Optional[list[Diagnostic]] = None, label: str = "", output: Optional[Path] = None
+) -> list[Path]:
     """Every YAML file under `root`, sorted, each read once, never leaving the tree through a symlink.
 
     A symlink that leaves the tree is reported (a warning into `diagnostics`): a runtime that silently
     vanished would be a puzzle. Symlinked directories inside the tree are not walked (their files are
-    found through their real path), so a link loop cannot trap the walk.
+    found through their real path), so a link loop cannot trap the walk. A directory that cannot be
+    listed is an error (`unreadable-directory`). `output` (one of `skip`: the `-o` directory) inside
+    the tree is noted, and an error when it holds files omegen did not write (`_output_inside`).
     """
     if not root.is_dir():
         return []
@@ -72,12 +76,23 @@ def discover(root: Path, skip: Iterable[Path], diagnostics: Optional[list[Diagno
     skipped = {_resolve(Path(s)) for s in skip} - {None}
     notes = diagnostics if diagnostics is not None else []
     found: dict[Path, Path] = {}  # real path → the path it is read as
-    for directory, subdirs, files in os.walk(root, followlinks=False):
+    def unreadable(exc: OSError) -> None:
+        # os.walk drops a directory it cannot list unless told: its sources would vanish in silence
+        # (and, with -o, their services' files be deleted).
+        where = Path(exc.filename or root)
+        label = where.relative_to(root).as_posix() if where.is_relative_to(root) else str(where)
+        notes.append(error("unreadable-directory", f"cannot read directory: {exc.strerror or exc}; its sources would be lost", label or "."))
+
+    for directory, subdirs, files in os.walk(root, onerror=unreadable, followlinks=False):
         here = Path(directory)
         kept = []
         for d in sorted(subdirs):
             path = here / d
-            if d.startswith(".") or d in SKIPPED_DIRECTORIES or _resolve(path) in skipped or _is_overlay(path):
+            if d.startswith(".") or d in SKIPPED_DIRECTORIES or _is_overlay(path):
+                continue
+            if _resolve(path) in skipped:
+                if output is not None and _resolve(path) == _resolve(Path(output)):
+                    notes.extend(_output_inside(path, root))
                 continue
             if path.is_symlink():
                 _note_outside(path, root, real_root, notes, label)
@@ -112,10 +127,43 @@ def _is_overlay(directory: Path) -> bool:
     if not config.is_file() or config.is_symlink():
         return False
     try:
-        docs = list(yamlio.load_documents(config.read_text(encoding="utf-8")))
-    except (yamlio.YAMLError, OSError, UnicodeDecodeError):
+        text = read_text(config, "omegen.yaml", [])  # size-checked, as every source
+        docs = list(yamlio.load_documents(text)) if text is not None else []
+    except yamlio.YAMLError:
         return False
     return len(docs) == 1 and isinstance(docs[0].data, dict) and "resources" in docs[0].data
+
+
+def _output_inside(out: Path, root: Path) -> list[Diagnostic]:
+    """The output directory (`-o`) inside the source tree is not read; it may hold only what omegen
+    wrote there. A source file in it would be skipped with it, its service dropped in silence, so
+    that is an error: choose an output directory of its own."""
+    label = out.relative_to(root).as_posix()
+    sources = []
+    for directory, _, files in os.walk(out, followlinks=False):
+        for name in sorted(files):
+            path = Path(directory) / name
+            if name.endswith((".yaml", ".yml")) and not name.startswith(".") and path.is_file() and not path.is_symlink() and not _generated(path):
+                sources.append(path.relative_to(root).as_posix())
+    if not sources:
+        return [info("output-in-sources", "the output directory is inside the source tree; it is not read as sources", label)]
+    shown = ", ".join(sorted(sources)[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
+    return [
+        error(
+            "output-in-sources",
+            f"the output directory is inside the source tree and holds source files ({shown}), which would not be read; "
+            "write the output to a directory of its own",
+            label,
+        )
+    ]
+
+
+def _generated(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(GENERATED_HEADER.encode("utf-8"))) == GENERATED_HEADER.encode("utf-8")
+    except OSError:
+        return False
 
 
 def _resolve(path: Path) -> Optional[Path]:
@@ -131,6 +179,11 @@ def _label(prefix: str, rel: str) -> str:
     return f"{prefix}/{rel}" if prefix else rel
 
 
+def leaves_tree(link: Path, root: Path, diagnostics: list[Diagnostic]) -> bool:
+    """True (and a warning) when the symlink `link` points outside the tree at `root`."""
+    return _note_outside(link, root, root.resolve(), diagnostics)
+
+
 def _note_outside(link: Path, root: Path, real_root: Path, diagnostics: list[Diagnostic], prefix: str = "") -> bool:
     """True (and a warning) when the symlink `link` points outside the tree."""
     target = _resolve(link)
@@ -142,25 +195,38 @@ def _note_outside(link: Path, root: Path, real_root: Path, diagnostics: list[Dia
     return True
 
 
-def read_documents(path: Path, label: str, builtin: bool, diagnostics: list[Diagnostic]) -> list[SourceDocument]:
+def read_text(path: Path, label: str, diagnostics: list[Diagnostic]) -> Optional[str]:
+    """A source file's text (UTF-8, newlines as LF), or None with an error in `diagnostics`.
+
+    The size is checked before reading (a 1 GiB sparse file is refused from its stat), and the
+    read itself stops one byte past the limit, for a file that grows or lies about its size."""
     try:
         if path.stat().st_size > yamlio.MAX_FILE_BYTES:
             raise yamlio.too_large()  # refused before it is read into memory
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(yamlio.MAX_FILE_BYTES + 1)
+        if len(raw) > yamlio.MAX_FILE_BYTES:
+            raise yamlio.too_large()
     except yamlio.YAMLError as exc:
         diagnostics.append(error(exc.code, exc.message, label, exc.line, exc.column))
-        return []
+        return None
     except OSError as exc:
-        diagnostics.append(error("unreadable-file", f"cannot read file: {exc.strerror}", label))
-        return []
+        diagnostics.append(error("unreadable-file", f"cannot read file: {exc.strerror or exc}", label))
+        return None
     try:
         # Newlines as text mode reads them (CRLF → LF), so positions and values match either way.
-        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         byte = raw[exc.start]
         diagnostics.append(error("unreadable-file", f"file is not UTF-8 text (byte 0x{byte:02x})", label, line, column))
+        return None
+
+
+def read_documents(path: Path, label: str, builtin: bool, diagnostics: list[Diagnostic]) -> list[SourceDocument]:
+    text = read_text(path, label, diagnostics)
+    if text is None:
         return []
     if text.startswith(GENERATED_HEADER):
         return []  # omegen's own output (an OUT tree inside SRC) is never a source

@@ -42,6 +42,7 @@ def load_sources(
     *,
     builtin: Optional[bool] = None,
     skip: Iterable[Path] = (),
+    output: Optional[Path] = None,
     kubernetes_version: Optional[str] = None,
     cluster_version: Optional[str] = None,
     boundary: Optional[Path] = None,
@@ -53,7 +54,7 @@ def load_sources(
     no version (`targetversion`); `skip` lists directories (e.g. the output) to ignore.
     """
     gathered, diagnostics = gather(
-        root, builtin=builtin, skip=skip, kubernetes_version=kubernetes_version, cluster_version=cluster_version, boundary=boundary
+        root, builtin=builtin, skip=skip, output=output, kubernetes_version=kubernetes_version, cluster_version=cluster_version, boundary=boundary
     )
     return build_sources(gathered, diagnostics), diagnostics
 
@@ -63,10 +64,13 @@ def gather(
     *,
     builtin: Optional[bool] = None,
     skip: Iterable[Path] = (),
+    output: Optional[Path] = None,
     kubernetes_version: Optional[str] = None,
     cluster_version: Optional[str] = None,
     boundary: Optional[Path] = None,
 ) -> tuple[Gathered, list[Diagnostic]]:
+    """The documents of the tree or overlay at `root`; `skip` lists directories to ignore, `output`
+    (the output tree, also in `skip`) must hold nothing else when it lies inside the tree."""
     found, diagnostics = layers.plan(Path(root), boundary)
     config = Config(**found.settings)
     config, chosen = targetversion.choose(config, "kubernetes_version" in found.settings, kubernetes_version, cluster_version)
@@ -83,7 +87,7 @@ def gather(
                 label = f"{BUILTIN_PREFIX}/{name}/{path.relative_to(directory).as_posix()}"
                 docs.extend(replace(d, layers=everywhere) for d in read_documents(path, label, True, diagnostics))
     for part in found.parts:
-        paths = [part.path] if part.path.is_file() else discover(part.path, skip, diagnostics, part.label)
+        paths = [part.path] if part.path.is_file() else discover(part.path, tuple(skip) + ((output,) if output else ()), diagnostics, part.label, output=output)
         for path in paths:
             if path.resolve() in part.excluded:
                 continue

@@ -79,6 +79,7 @@ def _actions(text: str):
         left_trim = len(inner) >= 2 and inner[0] == "-" and inner[1] in _TRIM_SPACE
         if left_trim:
             inner = inner[2:]
+        inner = inner.lstrip()  # the space before ` -}}` cannot also be the space after `{{`
         right_trim = len(inner) >= 2 and inner[-1] == "-" and inner[-2] in _TRIM_SPACE
         if right_trim:
             inner = inner[:-2]
