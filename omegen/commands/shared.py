@@ -3,6 +3,7 @@ stderr, the exit codes, and the click options several commands take."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -14,6 +15,7 @@ from omegen.errors import Severity, format_diagnostics
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a process stopped by Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM (Argo CD and CI runners stop a job with it)
 
 src_argument = click.argument(
     "src", required=False, default=".", type=click.Path(exists=True, file_okay=False, path_type=Path)
@@ -44,19 +46,43 @@ class StdoutClosed(Exception):
     click would turn that into exit 1, "the sources have errors"."""
 
 
+class StdoutFailed(Exception):
+    """stdout cannot take the output: it is closed, /dev/full, or over a file-size limit (EFBIG;
+    Python ignores SIGXFSZ). Exit 1 with one line on stderr, never an internal error."""
+
+
 def out(text: str) -> None:
     """Everything for stdout goes through here: UTF-8 whatever the locale says, so the bytes are the
     same on every machine (and a non-ASCII value never crashes an ASCII terminal)."""
+    if sys.stdout is None:  # started with file descriptor 1 closed
+        raise StdoutFailed("stdout is closed")
     try:
+        sys.stdout.flush()
+        fd = _fileno(sys.stdout)
+        if fd is not None:
+            # Straight to the descriptor, every byte accounted for: a buffered writer has been seen
+            # to lose the tail past a file-size limit (RLIMIT_FSIZE) without raising.
+            view = memoryview(text.encode("utf-8"))
+            while view:
+                view = view[os.write(fd, view) :]
+            return
         buffer = getattr(sys.stdout, "buffer", None)
         if buffer is None:
             sys.stdout.write(text)
         else:
-            sys.stdout.flush()
             buffer.write(text.encode("utf-8"))
         sys.stdout.flush()
     except BrokenPipeError:
         raise StdoutClosed from None
+    except (OSError, ValueError) as exc:  # ValueError: a stdout someone closed (`sys.stdout.close()`)
+        raise StdoutFailed(getattr(exc, "strerror", None) or str(exc)) from None
+
+
+def _fileno(stream):
+    try:
+        return stream.fileno()
+    except (OSError, ValueError, AttributeError):  # pytest's capture, an embedding's StringIO
+        return None
 
 
 def source_dir(src: Path, overlay: Optional[str]) -> Path:

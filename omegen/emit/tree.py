@@ -9,15 +9,14 @@ written through; omegen files whose service is gone are removed; an update is al
 
 from __future__ import annotations
 
-import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable
 
 from omegen import yamlio
 from omegen.api import GENERATED_HEADER, Rendered
-from omegen.errors import Diagnostic, error
+from omegen.emit import transaction
+from omegen.errors import Diagnostic, error, has_errors
 from omegen.render.models import NO_SERVICE
 
 # Where cluster-scoped objects (ClusterBaseModels) go: not a valid namespace name.
@@ -119,21 +118,53 @@ class Changes:
 
 def update_tree(out: Path, objects: Iterable[Rendered], *, check: bool, prune: bool = False) -> tuple[Changes, list[Diagnostic]]:
     """Bring OUT up to date (or, with `check`, only compare): the changes and what stood in the way.
-    Nothing is written when anything is in the way; a failed write leaves OUT as it was. Removing
-    more than half of OUT's services is in the way too, unless `prune` says it is meant."""
+    Nothing is written when anything is in the way; a failed or interrupted write leaves OUT as it
+    was (emit/transaction). Removing more than half of OUT's services is in the way too, unless
+    `prune` says it is meant. The whole update holds a lock on OUT."""
     plan = plan_tree(objects)
     changes = Changes((), (), (), tuple(sorted(plan.files)))
+    made: list[Path] = []
+    problems: list[Diagnostic] = []
     try:
-        changes = diff_tree(out, plan)
-        problems = _output_problems(out, changes, check)
-        if not check and not prune:
-            problems += _mass_removal(out, changes)
-        if not check and not problems:
-            write_tree(out, plan, changes)
+        if check and not out.is_dir():
+            return diff_tree(out, plan), _output_problems(out, diff_tree(out, plan), check)
+        if not check and not out.exists() and not out.is_symlink():
+            made = transaction.make_dirs(out)  # a directory to lock
+        if not out.is_dir():
+            changes = diff_tree(out, plan)
+            return changes, _output_problems(out, changes, check)
+        with transaction.locked(out, shared=check):
+            if check:
+                problems += _interrupted(out)
+            else:
+                problems += transaction.recover(out)
+            changes = diff_tree(out, plan)
+            problems += _output_problems(out, changes, check)
+            if not check and not prune:
+                problems += _mass_removal(out, changes)
+            if not check and not has_errors(problems):
+                transaction.write_tree(out, plan.files, changes.write, changes.remove)
+    except transaction.Locked:
+        problems = [transaction.locked_error(out)]
     except OSError as exc:  # an unreadable, read-only or full OUT is not a bug; write_tree undid its work
         where = exc.filename or out
         problems = [error("output-error", f"cannot write {where}: {exc.strerror or exc}; nothing was changed", str(out))]
+    finally:
+        if has_errors(problems):
+            for directory in reversed(made):
+                _quietly(directory.rmdir)
     return changes, problems
+
+
+def _interrupted(out: Path) -> list[Diagnostic]:
+    """--check: what a killed build left (a journal, temporary files) is stale output."""
+    journal, temporary = transaction.leftovers(out)
+    problems = []
+    if journal:
+        problems.append(error("stale-output", f"{out} is half-updated by an interrupted build; run omegen build -o {out} to complete it", str(out / transaction.JOURNAL)))
+    for rel in temporary:
+        problems.append(error("stale-output", f"{out / rel} is a temporary file an interrupted build left; run omegen build -o {out}", str(out / rel)))
+    return problems
 
 
 def _output_problems(out: Path, changes: Changes, check: bool) -> list[Diagnostic]:
@@ -196,89 +227,13 @@ def diff_tree(out: Path, plan: Plan) -> Changes:
     return Changes(tuple(write), tuple(remove), tuple(sorted(foreign)), tuple(sorted(plan.files)))
 
 
+def write_tree(out: Path, plan: Plan, changes: Changes) -> None:
+    """Apply `changes` (from `diff_tree`) to OUT, all or nothing, without the lock `update_tree` takes."""
+    transaction.write_tree(out, plan.files, changes.write, changes.remove)
+
+
 def _not_a_directory(path: Path) -> bool:
     return (path.is_symlink() and not path.exists()) or (path.exists() and not path.is_dir())
-
-
-def write_tree(out: Path, plan: Plan, changes: Changes) -> None:
-    """All or nothing. Every changed file is first written to a temporary file beside its target;
-    then all are renamed into place (each rename is atomic) and stale files removed. If anything
-    fails, Ctrl-C included, what was already replaced or removed is put back, the temporary files
-    and new directories are removed, and the exception propagates: OUT is as it was."""
-    made: list[Path] = []  # directories this run created, parents first
-    staged: list[tuple[Path, Path]] = []  # (target, temporary file)
-    done: list[tuple[Path, Optional[bytes]]] = []  # (target, its previous content or None)
-    try:
-        for rel in changes.write:
-            target = out / rel
-            made.extend(_make_dirs(target.parent))
-            staged.append((target, _stage(target, plan.files[rel].encode("utf-8"))))
-        # Each step is recorded before it is taken: an interrupt between the two must not leave a
-        # change that the rollback does not know about (restoring an untouched file is harmless).
-        for target, tmp in staged:
-            done.append((target, target.read_bytes() if target.exists() else None))
-            os.replace(tmp, target)
-        for rel in changes.remove:
-            target = out / rel
-            done.append((target, target.read_bytes()))
-            target.unlink()
-    except BaseException:
-        for target, previous in reversed(done):
-            _restore(target, previous)
-        for _, tmp in staged:
-            _quietly(tmp.unlink, missing_ok=True)
-        for directory in reversed(made):
-            _quietly(directory.rmdir)
-        raise
-    for rel in changes.remove:
-        _prune_empty(out, (out / rel).parent)
-
-
-def _make_dirs(directory: Path) -> list[Path]:
-    missing = []
-    while not directory.exists():
-        missing.append(directory)
-        directory = directory.parent
-    for path in reversed(missing):
-        path.mkdir()
-    return list(reversed(missing))
-
-
-def _stage(target: Path, data: bytes) -> Path:
-    # Created with 0666 minus the umask, as any new file: a mkstemp file would stay private (0600).
-    while True:
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    except BaseException:
-        os.close(fd)
-        tmp.unlink(missing_ok=True)
-        raise
-    os.close(fd)
-    return tmp
-
-
-def _restore(target: Path, previous: Optional[bytes]) -> None:
-    if previous is None:
-        _quietly(target.unlink, missing_ok=True)
-        return
-    try:
-        if target.is_file() and target.read_bytes() == previous:
-            return  # the step never happened
-        tmp = _stage(target, previous)
-    except OSError:
-        return
-    try:
-        os.replace(tmp, target)
-    except OSError:
-        tmp.unlink(missing_ok=True)
 
 
 def _quietly(action, *args, **kwargs) -> None:
@@ -287,9 +242,3 @@ def _quietly(action, *args, **kwargs) -> None:
         action(*args, **kwargs)
     except OSError:
         pass
-
-
-def _prune_empty(out: Path, directory: Path) -> None:
-    while directory != out and directory.is_dir() and not any(directory.iterdir()):
-        directory.rmdir()
-        directory = directory.parent
