@@ -214,8 +214,9 @@ def _index(loader, node, path: Path, marks: dict, budget: list, at=None) -> None
     while stack:
         node, path, at = stack.pop()
         _spend(budget, node)
-        at = at or node.start_mark
-        marks.setdefault(path, (at.line + 1, at.column + 1))
+        if marks is not None:
+            at = at or node.start_mark
+            marks.setdefault(path, (at.line + 1, at.column + 1))
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in reversed(node.value):
                 if key_node.tag == _MERGE:
@@ -245,8 +246,8 @@ def _count_merged(node, budget: list) -> None:
 def load_documents(text: str, *, positions: bool = True) -> Iterator[Document]:
     """Yield every document of a YAML stream. Raises `YAMLError` with a position on bad input.
 
-    `positions=False` (omegen's own rendered text, never a user's file) skips indexing every node's
-    position, which only diagnostics about sources need."""
+    `positions=False` skips recording every node's position (which only diagnostics about a
+    source's fields need); the size, node and depth limits hold either way."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise too_large()
     loader = _Loader(text)
@@ -256,11 +257,11 @@ def load_documents(text: str, *, positions: bool = True) -> Iterator[Document]:
             if node is None:
                 continue
             marks: dict = {}
-            if positions:
-                _index(loader, node, (), marks, [MAX_NODES_PER_DOCUMENT])
+            # The limits hold for every text (a KRM function's stdin is as untrusted as a file);
+            # `positions=False` only skips recording where each node is.
+            _index(loader, node, (), marks if positions else None, [MAX_NODES_PER_DOCUMENT])
             data = loader.construct_document(node)
-            if positions:
-                _check_depth(data, marks, (node.start_mark.line + 1, node.start_mark.column + 1))
+            _check_depth(data, marks, (node.start_mark.line + 1, node.start_mark.column + 1))
             yield Document(data, node.start_mark.line + 1, node.start_mark.column + 1, marks)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -12,6 +12,7 @@ from omegen import yamlio
 from omegen.errors import Diagnostic, error
 from omegen.kube.names import is_tool_annotation
 from omegen.load.config import CONFIG_FILE
+from omegen.load.discover import read_text
 
 
 def same_config(given: Path, root: Path) -> Optional[Diagnostic]:
@@ -34,7 +35,11 @@ def same_config(given: Path, root: Path) -> Optional[Diagnostic]:
 
 
 def _object(path: Path):
-    docs = [d.data for d in yamlio.load_documents(path.read_text(encoding="utf-8"), positions=False) if d.data is not None]
+    problems: list = []
+    text = read_text(path, path.name, problems)  # size-checked before it is read, as every source
+    if text is None:
+        raise OSError(problems[0].message)
+    docs = [d.data for d in yamlio.load_documents(text, positions=False) if d.data is not None]
     if len(docs) != 1 or not isinstance(docs[0], dict):
         return docs or None
     obj = dict(docs[0])
