@@ -139,4 +139,11 @@ OUTPUT_REJECTED = [
     ("object-over-1.5MiB", runner("      env: [{name: BIG, value: " + "x" * 1_600_000 + "}]\n"), 1, "error[output-too-large]: Deployment default/chat-engine: is 16"),
 ]
 
-CASES = YAML_VALUES + YAML_LIMITS + WRONG_TYPES + OUTPUT_REJECTED
+CONFIG = [
+    ("config-namespace-newline", {"omegen.yaml": omegen_yaml('builtinRuntimes: false\nnamespace: "team-a\\n"\n')}, 1, 'is not valid: namespaces must be DNS-1123 labels'),
+    ("config-set", {"omegen.yaml": omegen_yaml("builtinRuntimes: !!set {a}\n")}, 1, "omegen.yaml:7:18: error[yaml-value]: !!set has no JSON equivalent"),
+    ("config-bad-bool", {"omegen.yaml": omegen_yaml("builtinRuntimes: !!bool perhaps\n")}, 1, "omegen.yaml:7:18: error[yaml-value]: 'perhaps' is not a valid !!bool"),
+    ("config-deep", {"omegen.yaml": omegen_yaml("x: " + _nested(200) + "\n")}, 1, "error[yaml-limit]: value nested more than 100 levels deep"),
+]
+
+CASES = YAML_VALUES + YAML_LIMITS + WRONG_TYPES + OUTPUT_REJECTED + CONFIG

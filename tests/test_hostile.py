@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from conftest import REPO, write_tree
 from hostile_corpus import BASE, CASES, OME_SERVICE
 from omegen.commands import main as cli
+from omegen.kube import names
 from omegen.render import templatevars
 
 
@@ -160,3 +161,49 @@ def test_a_config_symlink_out_of_the_tree_is_not_followed(tmp_path, capsys):
     code, out, err = build(root, capsys, "--no-builtin-runtimes")
     assert "omegen.yaml: warning[symlink-outside]" in err and "not followed" in err
     assert "secret-namespace-name" not in out + err
+
+
+def test_a_huge_config_value_is_quoted_short(tmp_path, capsys):
+    # A 100,000-character version string: the diagnostic quotes a short prefix, on one line.
+    root = write_tree(tmp_path / "src", {**BASE, "omegen.yaml": BASE["omegen.yaml"] + 'kubernetesVersion: "1.' + "9" * 100_000 + '"\n'})
+    code, _, err = build(root, capsys)
+    assert code == 1 and "error[" in err
+    assert max(len(line) for line in err.splitlines()) < 1000
+
+
+# --- the API server's rules at their boundaries ------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "check, value, ok",
+    [
+        (names.label_value_problem, "a" * 63, True),
+        (names.label_value_problem, "a" * 64, False),
+        (names.label_value_problem, "a\n", False),
+        (names.label_value_problem, "", True),
+        (names.label_key_problem, "example.com/" + "k" * 63, True),
+        (names.label_key_problem, "example.com/" + "k" * 64, False),
+        (names.label_key_problem, "k\n", False),
+        (lambda v: names.name_problem(v, names.DNS1123_LABEL), "a" * 63, True),
+        (lambda v: names.name_problem(v, names.DNS1123_LABEL), "a" * 64, False),
+        (lambda v: names.name_problem(v, names.DNS1123_LABEL), "team-a\n", False),
+        (lambda v: names.name_problem(v, names.DNS1123_SUBDOMAIN), "a." * 126 + "a", True),
+        (lambda v: names.name_problem(v, names.DNS1123_SUBDOMAIN), "a.b\n", False),
+        (lambda v: names.name_problem(v, names.DNS1035_LABEL), "chat\n", False),
+        (names.port_name_problem, "http\n", False),
+        (names.port_name_problem, "h" * 15, True),
+        (names.annotations_problem, {"k": "v" * (256 * 1024 - 1)}, True),
+        (names.annotations_problem, {"k": "v" * (256 * 1024)}, False),
+    ],
+)
+def test_name_rules_at_their_boundaries(check, value, ok):
+    assert (check(value) is None) is ok
+
+
+@pytest.mark.parametrize("replicas, ok", [(2147483647, True), (2147483648, False)])
+def test_replica_count_at_the_int32_boundary(tmp_path, capsys, replicas, ok):
+    from hostile_corpus import service_engine
+
+    root = write_tree(tmp_path / "src", {**BASE, **service_engine(f"{{minReplicas: {replicas}, maxReplicas: {replicas}}}")})
+    code, _, err = build(root, capsys)
+    assert ("spec.engine.minReplicas: expected integer <= 2147483647" in err) is not ok
+    assert "internal error" not in err and code in (0, 1)

@@ -162,3 +162,12 @@ def test_a_reader_that_goes_away_is_exit_0(tmp_path):
     done = subprocess.run(["bash", "-c", f"set -o pipefail; {sys.executable} -m omegen build {src} | head -c 10"], cwd=REPO,
                           env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "omegen:" not in done.stderr, done.stderr
+
+
+def test_a_users_file_named_like_a_temporary_one_is_left_alone(trees):
+    src, out, _, new = trees
+    theirs = out / "default" / ".notes.yaml.0123abcd.tmp"
+    theirs.write_text("my notes\n")
+    code, _, err = run("build", src, "-o", out)
+    assert code == 0, err
+    assert theirs.read_text() == "my notes\n" and "output-recovered" not in err

@@ -78,7 +78,7 @@ def leftovers(out: Path) -> tuple[bool, list[str]]:
     for directory in [out, *(d for d in _subdirectories(out))]:
         for entry in sorted(os.listdir(directory)):
             path = directory / entry
-            if _TEMPORARY.fullmatch(entry) and path.is_file() and not path.is_symlink():
+            if _TEMPORARY.fullmatch(entry) and path.is_file() and not path.is_symlink() and _staged_by_us(path):
                 found.append(path.relative_to(out).as_posix())
     return (out / JOURNAL).is_file(), found
 
@@ -268,6 +268,18 @@ def _is_ours(path: Path) -> bool:
     try:
         with path.open("rb") as handle:
             return handle.read(len(_HEADER)) == _HEADER
+    except OSError:
+        return False
+
+
+def _staged_by_us(path: Path) -> bool:
+    """A temporary file omegen staged: its header (or the start of it, when the write was cut
+    short), or a journal's temporary name. A user's file of a similar name is left alone."""
+    if path.name.startswith(f".{JOURNAL}."):
+        return True
+    try:
+        with path.open("rb") as handle:
+            return _HEADER.startswith(handle.read(len(_HEADER)))  # the whole header, or its start
     except OSError:
         return False
 

@@ -126,8 +126,6 @@ def update_tree(out: Path, objects: Iterable[Rendered], *, check: bool, prune: b
     made: list[Path] = []
     problems: list[Diagnostic] = []
     try:
-        if check and not out.is_dir():
-            return diff_tree(out, plan), _output_problems(out, diff_tree(out, plan), check)
         if not check and not out.exists() and not out.is_symlink():
             made = transaction.make_dirs(out)  # a directory to lock
         if not out.is_dir():
