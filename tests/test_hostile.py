@@ -207,3 +207,11 @@ def test_replica_count_at_the_int32_boundary(tmp_path, capsys, replicas, ok):
     code, _, err = build(root, capsys)
     assert ("spec.engine.minReplicas: expected integer <= 2147483647" in err) is not ok
     assert "internal error" not in err and code in (0, 1)
+
+
+def test_output_into_the_source_tree_itself_is_an_error(tmp_path, capsys):
+    root = write_tree(tmp_path / "src", BASE)
+    before = sorted(p.name for p in root.iterdir())
+    code, _, err = build(root, capsys, "-o", str(root))
+    assert code == 1 and ".: error[output-in-sources]: the output directory is the source tree itself" in err
+    assert sorted(p.name for p in root.iterdir()) == before

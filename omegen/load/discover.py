@@ -75,6 +75,10 @@ def discover(
     real_root = root.resolve()
     skipped = {_resolve(Path(s)) for s in skip} - {None}
     notes = diagnostics if diagnostics is not None else []
+    if output is not None and _resolve(Path(output)) == real_root:
+        # Its sources and its output would share directories; a file of each could collide.
+        notes.append(error("output-in-sources", "the output directory is the source tree itself; write the output to a directory of its own", "."))
+        return []
     found: dict[Path, Path] = {}  # real path → the path it is read as
     def unreadable(exc: OSError) -> None:
         # os.walk drops a directory it cannot list unless told: its sources would vanish in silence
