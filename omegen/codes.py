@@ -38,6 +38,13 @@ STAGES: dict[str, dict[str, Code]] = {
             "Split the file, or remove the aliases that multiply it.",
         ),
         "unreadable-file": Code(ERROR, "A source file (or omegen.yaml) cannot be read or is not UTF-8.", "Check the file's permissions and encoding."),
+        "unreadable-directory": Code(ERROR, "A directory under SRC cannot be listed; its sources would be lost (and, with -o, their services' files deleted).", "Check the directory's permissions; nothing was written."),
+        "output-in-sources": Code(
+            ERROR,
+            "The -o directory is inside the source tree and holds files omegen did not write (or is the source tree itself); they would not be read. As info: the output directory inside the tree is not read as sources.",
+            "Write the output to a directory of its own.",
+        ),
+        "annotations-too-large": Code(ERROR, "An annotations map of a source is over the API server's 256 KiB total.", "Move the large value to a ConfigMap or a file the container reads."),
         "symlink-outside": Code(
             WARNING,
             "A symlink under SRC points outside the source tree; it is not followed, so what it points to is not compiled.",
@@ -223,17 +230,28 @@ STAGES: dict[str, dict[str, Code]] = {
         ),
         "output-name": Code(ERROR, "A rendered object's name, label or annotation breaks the API server's naming rules.", "Shorten or rename the source value the message names."),
         "output-duplicate": Code(ERROR, "Two rendered objects have the same kind, namespace and name.", "Rename one of the services (or components) that produce them."),
+        "output-too-large": Code(
+            ERROR,
+            "A rendered object is over 1.5 MiB as JSON, or the whole output over 64 MiB (a large value repeated in every object).",
+            "Shrink the value every object repeats (an annotation, label or env value); README.md, Limits.",
+        ),
         "kubeconform": Code(ERROR, "kubeconform (when asked for) rejected an object, or could not be run.", "Fix the finding, or check the kubeconform executable."),
     },
     "emit: the output tree": {
         "output-conflict": Code(ERROR, "A file in OUT that omegen did not write is in the way.", "Move it away, or choose another -o."),
         "output-error": Code(ERROR, "The output tree cannot be written; nothing was changed.", "Check the directory's permissions and free space."),
+        "output-locked": Code(ERROR, "Another omegen build is writing the same OUT (it holds the lock on the directory); nothing was done.", "Run the build again when the other one has finished."),
+        "output-recovered": Code(
+            WARNING,
+            "OUT held what an interrupted build left: its journal was completed, or its temporary files removed, before this build.",
+            "Nothing to do; the tree is the old one or the new one again.",
+        ),
         "prune-needed": Code(
             ERROR,
             "The build would remove more than half of the services in OUT; nothing was written.",
             "If that is meant, run the build again with --prune.",
         ),
-        "stale-output": Code(ERROR, "With --check: a file in OUT is out of date, or belongs to no service any more.", "Run omegen build -o OUT and commit the result."),
+        "stale-output": Code(ERROR, "With --check: a file in OUT is out of date or belongs to no service any more, or an interrupted build left its journal or temporary files.", "Run omegen build -o OUT and commit the result."),
     },
 }
 
