@@ -214,6 +214,8 @@ def _index(loader, node, path: Path, marks: dict, budget: list, at=None) -> None
     while stack:
         node, path, at = stack.pop()
         _spend(budget, node)
+        if len(path) > MAX_DEPTH:  # also what stops an alias to its own ancestor (`x: &a [*a]`)
+            raise YAMLError(f"value nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1, node.start_mark.column + 1, code="yaml-limit")
         if marks is not None:
             at = at or node.start_mark
             marks.setdefault(path, (at.line + 1, at.column + 1))

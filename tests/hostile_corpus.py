@@ -78,10 +78,13 @@ YAML_VALUES = [
 
 YAML_LIMITS = [
     ("merge-key-bomb", other(_merge_bomb()), 1, "error[yaml-limit]: document has more than 1000000 nodes"),
-    ("deep-400-service", service_engine("{minReplicas: 1, maxReplicas: 2, affinity: " + _nested(400) + "}"), 1, "isvc.yaml:8:439: error[yaml-limit]: value nested more than 100 levels deep"),
+    ("deep-400-service", service_engine("{minReplicas: 1, maxReplicas: 2, affinity: " + _nested(400) + "}"), 1, "isvc.yaml:8:446: error[yaml-limit]: value nested more than 100 levels deep"),
     ("deep-480-service", service_engine("{minReplicas: 1, maxReplicas: 2, affinity: " + _nested(480) + "}"), 1, "error[yaml-limit]: value nested more than 100 levels deep"),
     ("deep-330-both", {**engine_config("    affinity: " + _nested(330) + "\n"), **service_engine("{minReplicas: 1, maxReplicas: 2, affinity: " + _nested(330) + "}")}, 1, "error[yaml-limit]: value nested more than 100 levels deep"),
     ("deep-lists", other("a: " + "[" * 450 + "]" * 450 + "\n"), 1, "error[yaml-limit]: value nested more than 100 levels deep"),
+    ("recursive-alias", other("x: &a [*a]\n"), 1, "other.yaml:1:4: error[yaml-limit]: value nested more than 100 levels deep"),
+    ("recursive-alias-map", other("x: &a {y: *a}\n"), 1, "error[yaml-limit]: value nested more than 100 levels deep"),
+    ("recursive-merge", other("x: &a {<<: *a, y: 1}\n"), 1, "error[yaml-limit]"),
     ("deep-through-merge", other("a: &a " + _nested(60) + "\nb: " + "{b: " * 60 + "{<<: *a}" + "}" * 60 + "\n"), 1, "error[yaml-limit]: value nested more than 100 levels deep"),
     ("unclosed-bracket-where-it-opened", other("a: 1\nb: 2\nc: [\nd: 4\n"), 1, "other.yaml:3:4: error[yaml-syntax]"),
     ("unclosed-quote-where-it-opened", other('a: 1\nb: "abc\nc: 2\n'), 1, "other.yaml:2:4: error[yaml-syntax]"),
