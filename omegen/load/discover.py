@@ -128,7 +128,10 @@ def _is_overlay(directory: Path) -> bool:
     """A directory whose omegen.yaml names `resources` is another build (an overlay, wherever it
     sits): its files are never this tree's sources. A file that cannot be read is not one."""
     config = directory / "omegen.yaml"
-    if not config.is_file() or config.is_symlink():
+    try:
+        if not config.is_file() or config.is_symlink():
+            return False
+    except OSError:  # an unreadable directory: os.walk reports it (unreadable-directory)
         return False
     try:
         text = read_text(config, "omegen.yaml", [])  # size-checked, as every source
