@@ -21,8 +21,22 @@ def services(names, replicas=2) -> str:
     )
 
 
+_STARTED: list = []
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left():
+    # A paused build waits for its release file forever: whatever a failed assertion left is killed.
+    yield
+    while _STARTED:
+        process = _STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def omegen(*args, env=None, **kwargs):
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "omegen", *map(str, args)],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
@@ -31,6 +45,8 @@ def omegen(*args, env=None, **kwargs):
         text=True,
         **kwargs,
     )
+    _STARTED.append(process)
+    return process
 
 
 def run(*args, env=None):
