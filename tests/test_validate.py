@@ -14,6 +14,7 @@ import sys
 import pytest
 
 from omegen.kube import schemas as k8s_schemas
+from omegen.kube import versions as k8s_versions
 from omegen.validate import podsets
 from omegen.api import FieldOrigin, Rendered
 from omegen.errors import Severity
@@ -63,19 +64,19 @@ def only(obj: dict, version: str = "1.33") -> list[str]:
 
 
 def test_supports_at_least_the_last_four_minor_versions():
-    versions = k8s_schemas.supported_versions()
+    versions = k8s_versions.supported_versions()
     assert {"1.31", "1.32", "1.33", "1.34"} <= set(versions)
     assert list(versions) == sorted(versions, key=lambda v: tuple(map(int, v.split("."))))
 
 
-@pytest.mark.parametrize("version", k8s_schemas.supported_versions())
+@pytest.mark.parametrize("version", k8s_versions.supported_versions())
 def test_valid_set_passes_for_every_supported_version(version):
     assert texts(validate_objects(valid_set(), version)) == []
 
 
 @pytest.mark.parametrize("text", ["1.33", "v1.33", "1.33.4", "v1.33.0"])
 def test_version_spellings(text):
-    assert k8s_schemas.normalize_version(text) == "1.33"
+    assert k8s_versions.normalize_version(text) == "1.33"
     assert validate_objects(valid_set(), text) == []
 
 

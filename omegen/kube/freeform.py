@@ -16,7 +16,8 @@ from __future__ import annotations
 import functools
 from typing import Any, Optional
 
-from omegen.kube.schemas import _definitions, normalize_version
+from omegen.kube.schemas import _definitions
+from omegen.kube.versions import normalize_version
 
 CONTAINER = "io.k8s.api.core.v1.Container"
 POD_SPEC = "io.k8s.api.core.v1.PodSpec"

@@ -14,7 +14,8 @@ from __future__ import annotations
 import functools
 from typing import Any, Optional
 
-from omegen.kube.schemas import POD_TEMPLATE_SPEC, definitions, schema_for, supported_versions
+from omegen.kube.schemas import POD_TEMPLATE_SPEC, definitions, schema_for
+from omegen.kube.versions import supported_versions
 
 
 class PatchMeta:

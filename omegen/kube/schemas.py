@@ -14,21 +14,20 @@ templates are checked exactly as strictly as a Deployment's.
 
 Every schema is made standalone (the core `$defs` embedded, references rewritten to `#/$defs/...`) and
 compiled with `jsonschema-rs`; the pure-Python `jsonschema` is the fallback when the Rust wheel is not
-available. Validators are cached per (Kubernetes minor version, apiVersion, kind, backend).
+available. Validators are cached per (Kubernetes minor version, apiVersion, kind, backend); which versions are
+bundled, and how a version is read, is kube/versions.py.
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
-import importlib.util
 import json
 import re
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any, Callable, Optional
 
+from omegen.kube.versions import bundle_root, bundled_dir, normalize_version
 from omegen.resources import data_dir
 from omegen.safeget import as_dict
 
@@ -63,12 +62,6 @@ _CRD_CORE_TYPES: dict[tuple[str, str, str], tuple[tuple[tuple, str], ...]] = {
 _SAFE_GROUP = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 _SAFE_VERSION = re.compile(r"^v[0-9]+[a-z0-9]*$")
 _SAFE_KIND = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
-_VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.(\d+)-local-strict$")
-_VERSION_TEXT = re.compile(r"^v?(\d+)\.(\d+)(?:\.\d+)?$")
-
-
-class UnsupportedVersion(ValueError):
-    """A Kubernetes version whose schemas are not bundled."""
 
 
 @dataclass(frozen=True)
@@ -77,73 +70,6 @@ class SchemaIssue:
 
     path: tuple
     message: str
-
-
-# --- Kubernetes versions -------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=None)
-def _bundle_root():
-    # Found without importing kubernetes_validate: its __init__ imports jsonschema and more, which a
-    # build whose sources are valid never needs (resources.files would run it).
-    spec = importlib.util.find_spec("kubernetes_validate")
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        root = Path(location) / "kubernetes-json-schema"
-        if root.is_dir():
-            return root
-    return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
-
-
-@functools.lru_cache(maxsize=None)
-def _bundled_dirs() -> dict[str, str]:
-    """`{"1.33": "v1.33.0-local-strict", ...}`: the newest patch directory of every bundled minor."""
-    found: dict[str, tuple] = {}
-    for entry in _bundle_root().iterdir():
-        match = _VERSION_DIR.fullmatch(entry.name)
-        if not match:
-            continue
-        major, minor, patch = (int(x) for x in match.groups())
-        key = f"{major}.{minor}"
-        if key not in found or patch > found[key][0]:
-            found[key] = (patch, entry.name)
-    return {key: found[key][1] for key in found}
-
-
-def supported_versions() -> tuple[str, ...]:
-    """The Kubernetes minor versions whose schemas are available, oldest first (`("1.25", ..., "1.37")`)."""
-    return tuple(sorted(_bundled_dirs(), key=lambda v: tuple(int(x) for x in v.split("."))))
-
-
-@functools.lru_cache(maxsize=64)  # called for every object checked; the answer never changes
-def normalize_version(text: str) -> str:
-    """`"1.33"`, `"v1.33"`, `"1.33.2"` → `"1.33"`; raises `UnsupportedVersion` for anything not bundled."""
-    match = _VERSION_TEXT.fullmatch(str(text).strip())
-    versions = supported_versions()
-    span = f"{versions[0]}–{versions[-1]}" if versions else "none"
-    if not match:
-        raise UnsupportedVersion(f"Kubernetes version {text!r} is not a version like 1.33 (supported: {span})")
-    version = f"{int(match.group(1))}.{int(match.group(2))}"
-    if version not in _bundled_dirs():
-        raise UnsupportedVersion(
-            f"Kubernetes version {version} is not supported: schemas are bundled for {span} "
-            "(a newer kubernetes-validate release adds newer versions)"
-        )
-    return version
-
-
-def nearest_version(text: str) -> tuple[Optional[str], bool]:
-    """The bundled minor version closest to `text` ("1.40.2" → "1.37" when 1.37 is the newest) and
-    whether it is exact; (None, False) when `text` is not a version at all."""
-    match = _VERSION_TEXT.fullmatch(str(text).strip())
-    versions = supported_versions()
-    if not match or not versions:
-        return None, False
-    wanted = (int(match.group(1)), int(match.group(2)))
-    numeric = {tuple(int(x) for x in v.split(".")): v for v in versions}
-    if wanted in numeric:
-        return numeric[wanted], True
-    closest = min(numeric, key=lambda v: (abs((v[0] - wanted[0]) * 1000 + v[1] - wanted[1]), v))
-    return numeric[closest], False
 
 
 # --- loading ---------------------------------------------------------------------------------------
@@ -156,7 +82,7 @@ def _read_json(traversable) -> Any:
 @functools.lru_cache(maxsize=None)
 def _definitions(version: str) -> dict:
     """The `$defs` of `_definitions.json` for one version (shared, never mutated)."""
-    return _read_json(_bundle_root().joinpath(_bundled_dirs()[version], "_definitions.json"))["$defs"]
+    return _read_json(bundle_root().joinpath(bundled_dir(version), "_definitions.json"))["$defs"]
 
 
 def definitions(kubernetes_version: str) -> dict:
@@ -221,7 +147,7 @@ def schema_for(api_version: str, kind: str, kubernetes_version: str) -> Optional
     defs = _definitions(version)
     text = _crd_schema_text(api_version, kind)
     if text is None:
-        core = _bundle_root().joinpath(_bundled_dirs()[version], _core_file_name(api_version, kind))
+        core = bundle_root().joinpath(bundled_dir(version), _core_file_name(api_version, kind))
         if not core.is_file():
             return None
         schema = _rewrite_refs(_read_json(core))

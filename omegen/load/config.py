@@ -31,7 +31,8 @@ from omegen.load.discover import leaves_tree, read_text
 from omegen.api import Layer
 from omegen.errors import Diagnostic, Severity, error, warning
 from omegen.kube.names import DNS1123_LABEL, name_problem
-from omegen.kube.schemas import UnsupportedVersion, normalize_version, show
+from omegen.kube.schemas import show
+from omegen.kube.versions import UnsupportedVersion, normalize_version
 from omegen.load import inputschema
 from omegen.resources import data_dir
 

@@ -20,7 +20,7 @@ from omegen.load.discover import SourceDocument, discover, read_documents
 from omegen.errors import Diagnostic, ObjectRef, about, error, has_errors, info
 from omegen.kube.names import annotations_problem, DNS1035_LABEL, DNS1123_LABEL, DNS1123_SUBDOMAIN, name_problem
 from omegen.load.normalize import normalize
-from omegen.kube.schemas import UnsupportedVersion, normalize_version
+from omegen.kube.versions import UnsupportedVersion, normalize_version
 from omegen.resources import data_dir
 from omegen.yamlio import format_path
 

@@ -13,7 +13,7 @@ from typing import Optional
 
 from omegen.api import Config
 from omegen.errors import Diagnostic, error, warning
-from omegen.kube.schemas import UnsupportedVersion, nearest_version, normalize_version
+from omegen.kube.versions import UnsupportedVersion, nearest_version, normalize_version
 
 
 def choose(config: Config, configured: bool, explicit: Optional[str], cluster: Optional[str]) -> tuple[Config, list[Diagnostic]]:

@@ -23,7 +23,8 @@ from omegen.api import Rendered
 from omegen.validate.crosscheck import cross_check
 from omegen.validate.sizes import check_sizes
 from omegen.errors import Diagnostic, error
-from omegen.kube.schemas import DEFAULT_BACKEND, UnsupportedVersion, checker, normalize_version, supported_versions
+from omegen.kube.schemas import DEFAULT_BACKEND, checker
+from omegen.kube.versions import UnsupportedVersion, normalize_version, supported_versions
 from omegen.validate.wording import object_diagnostic
 
 SCHEMA = "output-schema"
