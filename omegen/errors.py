@@ -63,10 +63,10 @@ class Diagnostic:
         return (self.severity, bool(self.cause), self.file, self.line, self.column, self.code, self.message, self.field, subject)
 
     def as_text(self) -> str:
-        where = one_line(self.file) or "<omegen>"
+        where = escape_controls(self.file) or "<omegen>"
         if self.line:
             where += f":{self.line}:{self.column or 1}"
-        return f"{where}: {self.severity.label}[{self.code}]: {one_line(self.message)}"
+        return f"{where}: {self.severity.label}[{self.code}]: {escape_controls(self.message)}"
 
     def as_github(self) -> str:
         # GitHub Actions workflow command; severities map onto error/warning/notice.
@@ -102,7 +102,9 @@ class Diagnostic:
 _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
 
 
-def one_line(text: str) -> str:
+def escape_controls(text: str) -> str:
+    # Lossless, for printing a diagnostic: validate/wording._join_lines instead joins a library's
+    # multi-line message into one sentence of the message itself (JSON output keeps its words).
     return text.translate(_CONTROL)
 
 

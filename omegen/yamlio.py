@@ -39,8 +39,8 @@ _STR = _TAG + "str"
 _MERGE = _TAG + "merge"
 
 
-def format_path(path: Path) -> str:
-    """`("spec", "supportedModelFormats", 0, "priority")` → `spec.supportedModelFormats[0].priority`."""
+def format_source_path(path: Path) -> str:
+    """`("spec", "models", 0, "name")` → `spec.models[0].name`, plainly dotted (output: wording.format_output_path)."""
     out = ""
     for part in path:
         if isinstance(part, int):

@@ -72,7 +72,7 @@ def test_every_row_is_reported_at_its_field(row, tree):
     src = tree({"doc.yaml": yamlio.dump(doc), "omegen.yaml": omegen_yaml("builtinRuntimes: false\n")})
     _, diagnostics = pipeline.load(src, builtin=False)
     found = [d for d in diagnostics if d.code == "unrendered-field"]
-    field = yamlio.format_path(path)
+    field = yamlio.format_source_path(path)
     assert [(d.severity, d.field) for d in found] == [(row.severity, field)], [d.as_text() for d in diagnostics]
     (d,) = found
     assert d.line > 1 and field in d.message and row.why in d.message

@@ -66,8 +66,8 @@ def test_dump_all_separates_documents():
 
 
 def test_format_path():
-    assert yamlio.format_path(("spec", "supportedModelFormats", 0, "priority")) == "spec.supportedModelFormats[0].priority"
-    assert yamlio.format_path(()) == ""
+    assert yamlio.format_source_path(("spec", "supportedModelFormats", 0, "priority")) == "spec.supportedModelFormats[0].priority"
+    assert yamlio.format_source_path(()) == ""
 
 
 def test_keys_are_duplicates_when_kubernetes_would_read_them_as_the_same_string():

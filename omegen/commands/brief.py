@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from omegen.errors import Diagnostic, Severity, one_line, sort_diagnostics
+from omegen.errors import Diagnostic, Severity, escape_controls, sort_diagnostics
 from omegen.pipeline import SILENCED
 
 MAX_LINE = 500
@@ -69,7 +69,7 @@ def bounded(line: str, reserve: int = 0) -> str:
 
 
 def _place(d: Diagnostic) -> str:
-    where = one_line(d.file) or "<omegen>"
+    where = escape_controls(d.file) or "<omegen>"
     return f"{where}:{d.line}" if d.line else where
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from omegen.api import Runtime, Sources
-from omegen.errors import one_line
+from omegen.errors import escape_controls
 from omegen.render.shape import component_shape
 from omegen.resolve.select import candidate_order
 
@@ -73,6 +73,6 @@ def runtime_json(sources: Sources) -> list[dict]:
 def runtime_table(sources: Sources) -> str:
     header = _COLUMNS
     rows = [header] + runtime_rows(sources)
-    rows = [tuple(one_line(cell) for cell in row) for row in rows]  # a newline in a value must not break the table
+    rows = [tuple(escape_controls(cell) for cell in row) for row in rows]  # a newline in a value must not break the table
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     return "".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n" for row in rows)

@@ -49,14 +49,14 @@ class SourceDocument:
 
     def error(self, code: str, message: str, path: tuple = ()) -> Diagnostic:
         line, column = self.where(path)
-        return error(code, message, self.file, line, column, yamlio.format_path(path))
+        return error(code, message, self.file, line, column, yamlio.format_source_path(path))
 
     def warning(self, code: str, message: str, path: tuple = ()) -> Diagnostic:
         line, column = self.where(path)
-        return warning(code, message, self.file, line, column, yamlio.format_path(path))
+        return warning(code, message, self.file, line, column, yamlio.format_source_path(path))
 
     def field_marks(self) -> dict:
-        return {yamlio.format_path(path): mark for path, mark in self.doc.marks.items() if path}
+        return {yamlio.format_source_path(path): mark for path, mark in self.doc.marks.items() if path}
 
 
 def discover(

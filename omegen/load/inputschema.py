@@ -26,7 +26,7 @@ from omegen import api
 from omegen.errors import Diagnostic, error
 from omegen.kube import freeform
 from omegen.resources import data_dir
-from omegen.yamlio import Document, format_path
+from omegen.yamlio import Document, format_source_path
 
 UNKNOWN_FIELD = "unknown-field"
 INVALID_FIELD = "invalid-field"
@@ -156,7 +156,7 @@ def check_with(validator: InputValidator, doc: Document, file: str) -> list[Diag
     best: dict[str, tuple[int, Diagnostic]] = {}
     for err in errors:
         for rank, path, unknown, message in _explain(err):
-            field = format_path(path)
+            field = format_source_path(path)
             line, column = doc.mark(path)
             found = error(UNKNOWN_FIELD if unknown else INVALID_FIELD, message, file, line, column, field)
             # One diagnostic per field: a wrong type also fails the enum, report the type.
@@ -180,25 +180,25 @@ def _explain(err: ValidationError) -> Iterator[tuple[int, tuple, bool, str]]:
     """(rank, field path, whether the field is unknown, message) for one jsonschema error; lower rank
     is more telling."""
     path = tuple(err.absolute_path)
-    where = format_path(path) or "document"
+    where = format_source_path(path) or "document"
     kind, expected, value = err.validator, err.validator_value, err.instance
 
     if kind == "additionalProperties" and expected is False and isinstance(value, dict):
         known = list(err.schema.get("properties", {}))
         for key in sorted(set(value) - set(known), key=str):
-            full = format_path(path + (key,))
+            full = format_source_path(path + (key,))
             message = f'unknown field "{key}" at {full}'
             close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.75)
             if "runner" in known and key in CONTAINER_FIELDS:
                 # A container field one level too high (`engine.resources`): it belongs to the runner.
-                message += f' (did you mean "{format_path(path + ("runner", key))}"?)'
+                message += f' (did you mean "{format_source_path(path + ("runner", key))}"?)'
             elif close:
                 message += f' (did you mean "{close[0]}"?)'
             yield 0, path + (key,), True, message
     elif kind == "required":
         for name in expected:
             if isinstance(value, dict) and name not in value:
-                yield 2, path + (name,), False, f"{format_path(path + (name,))}: missing required field"
+                yield 2, path + (name,), False, f"{format_source_path(path + (name,))}: missing required field"
     elif kind == "type":
         types = " or ".join(_non_null(expected))
         yield 0, path, False, f"{where}: expected {types}, got {_describe(value)}"

@@ -22,7 +22,7 @@ from omegen.kube.names import annotations_problem, DNS1035_LABEL, DNS1123_LABEL,
 from omegen.load.normalize import normalize
 from omegen.kube.versions import UnsupportedVersion, normalize_version
 from omegen.resources import data_dir
-from omegen.yamlio import format_path
+from omegen.yamlio import format_source_path
 
 BUILTIN_PREFIX = "<builtin>"
 
@@ -203,7 +203,7 @@ def _check_annotation_totals(found: SourceDocument) -> list[Diagnostic]:
             if isinstance(annotations, dict):
                 why = annotations_problem(annotations)
                 if why:
-                    problems.append(found.error("annotations-too-large", f"{format_path(path + ('annotations',))}: {why}", path + ("annotations",)))
+                    problems.append(found.error("annotations-too-large", f"{format_source_path(path + ('annotations',))}: {why}", path + ("annotations",)))
             stack.extend((path + (k,), v) for k, v in value.items() if k != "annotations")
         elif isinstance(value, list):
             stack.extend((path + (i,), v) for i, v in enumerate(value))

@@ -24,7 +24,7 @@ from omegen.api import (
     SERVING_RUNTIME,
 )
 from omegen.errors import Diagnostic, Severity
-from omegen.yamlio import format_path
+from omegen.yamlio import format_source_path
 
 UNRENDERED_FIELD = "unrendered-field"
 UNRENDERED_KIND = "unrendered-kind"
@@ -127,17 +127,17 @@ def check(found) -> list[Diagnostic]:
         if row.annotation:
             for path, value in _annotation_paths(data, row.annotation):
                 if row.applies is None or row.applies(value):
-                    problems.append(_report(found, row, path, f"{format_path(path)} is not rendered: {row.why}"))
+                    problems.append(_report(found, row, path, f"{format_source_path(path)} is not rendered: {row.why}"))
             continue
         for path, value in _matches(data, row.path):
             if row.applies is None or row.applies(value):
-                problems.append(_report(found, row, path, f"{format_path(path)} is not rendered: {row.why}"))
+                problems.append(_report(found, row, path, f"{format_source_path(path)} is not rendered: {row.why}"))
     return sorted(problems, key=lambda d: (d.line, d.column, d.message))
 
 
 def _report(found, row: Unrendered, path: tuple, message: str) -> Diagnostic:
     line, column = found.where(path)
-    return Diagnostic(UNRENDERED_FIELD, row.severity, message, found.file, line, column, format_path(path))
+    return Diagnostic(UNRENDERED_FIELD, row.severity, message, found.file, line, column, format_source_path(path))
 
 
 def _matches(data, pattern: tuple, prefix: tuple = ()) -> Iterator[tuple[tuple, object]]:

@@ -43,7 +43,7 @@ def patch_documents(documents: Iterable[SourceDocument], patches: list[Patch], o
 
 def _paths(patch: Patch) -> list[str]:
     """The fields a patch sets, as diagnostics name them (`spec.modelParameterSize`)."""
-    return [yamlio.format_path(path) for path in patch_paths(patch)]
+    return [yamlio.format_source_path(path) for path in patch_paths(patch)]
 
 
 def annotate(diagnostics: list[Diagnostic], docs: Iterable[SourceDocument]) -> list[Diagnostic]:

@@ -8,7 +8,7 @@ from typing import Any, Optional, Union
 
 from omegen import api
 from omegen.api import FieldOrigin, InferenceService, Model, Runtime
-from omegen.yamlio import format_path
+from omegen.yamlio import format_source_path
 from omegen.errors import Diagnostic, Severity, at, error, info, warning
 
 ENGINE, DECODER, ROUTER = "engine", "decoder", "router"
@@ -36,7 +36,7 @@ class RenderContext:
 
     def origin(self, component: str, path: Path = "") -> FieldOrigin:
         """The service's field when the service wrote it, else the runtime's."""
-        text = path if isinstance(path, str) else format_path(path)
+        text = path if isinstance(path, str) else format_source_path(path)
         full = f"{component}.{text}" if text else component
         if has_path(getattr(self.service, component), path):
             return self.service.where(full)

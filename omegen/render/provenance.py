@@ -9,7 +9,7 @@ from typing import Callable, Optional
 
 from omegen.api import FieldOrigin
 from omegen.render.context import RenderContext, has_path
-from omegen.yamlio import format_path
+from omegen.yamlio import format_source_path
 
 # Output kind → (pod template path, the component sub-spec that pod is made from).
 _TEMPLATES = {
@@ -40,7 +40,7 @@ def pod_locator(ctx: RenderContext, component: str, serving_name: str) -> Locato
             for obj in (ctx.service, ctx.runtime):
                 for candidate in candidates:
                     if has_path(getattr(obj, component), candidate):
-                        return obj.where(f"{component}.{format_path(candidate)}")
+                        return obj.where(f"{component}.{format_source_path(candidate)}")
             found = max((_deepest(ctx, component, c) for c in candidates), key=len)
             return ctx.origin(component, found) if found else None
         return None

@@ -21,7 +21,7 @@ from omegen.errors import Diagnostic, Severity
 from omegen.kube.names import DNS1123_LABEL, name_problem, port_name_problem
 from omegen.kube.schemas import show
 from omegen.validate.namecheck import NAME, duplicates, group_of, metadata_maps, object_names
-from omegen.validate.wording import POD_TEMPLATE_PATHS, describe, format_path, object_diagnostic
+from omegen.validate.wording import POD_TEMPLATE_PATHS, describe, format_output_path, object_diagnostic
 from omegen.validate.podsets import PodIndex, PodSet, matches_label_selector, pod_sets, template_labels
 from omegen.safeget import as_dict, as_int, as_list, as_str, get_in
 from omegen.render.context import DEFAULT_PORT
@@ -108,7 +108,7 @@ def _own_selector(rendered: Rendered, obj: dict) -> list[Diagnostic]:
                 rendered,
                 ("spec", "selector"),
                 f"{_label_selector_text(selector)} does not match the template's labels "
-                f"({_selector_text(labels) or 'none'}) at {format_path(path + ('metadata', 'labels'))}",
+                f"({_selector_text(labels) or 'none'}) at {format_output_path(path + ('metadata', 'labels'))}",
             )
         ]
     return []
@@ -234,7 +234,7 @@ def _pod_template(pod_set: PodSet) -> list[Diagnostic]:
             if name in container_names:
                 out.append(
                     object_diagnostic(
-                        NAME, rendered, path + ("name",), f"{show(name)} is already the name of {format_path(container_names[name])}"
+                        NAME, rendered, path + ("name",), f"{show(name)} is already the name of {format_output_path(container_names[name])}"
                     )
                 )
             else:

@@ -21,7 +21,7 @@ from typing import Optional
 from omegen import yamlio
 from omegen.api import Rendered
 from omegen.errors import Diagnostic, ObjectRef, error
-from omegen.validate.wording import format_path, object_diagnostic
+from omegen.validate.wording import format_output_path, object_diagnostic
 from omegen.safeget import as_dict
 from omegen.resources import data_dir
 
@@ -152,7 +152,7 @@ def parse_output(stdout: str, returncode: int, stderr: str = "", objects: Option
                 out.append(object_diagnostic(CODE, rendered, path, what))
             else:
                 subject = f"{kind} {name}".strip() or "a document"
-                field = format_path(path)
+                field = format_output_path(path)
                 ref = ObjectRef(kind, name, "", str(resource.get("version") or "")) if kind and name else None
                 out.append(error(CODE, f"{subject}: {field}: {what}" if field else f"{subject}: {what}", field=field, subject=ref))
     if not out and returncode not in (0, None):

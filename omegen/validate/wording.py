@@ -31,10 +31,10 @@ POD_TEMPLATE_PATHS: dict[str, tuple[tuple, ...]] = {
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_$-]+$")
 
 
-def format_path(path) -> str:
+def format_output_path(path) -> str:
     """`("spec", "containers", 0, "ports")` → `spec.containers[0].ports`; keys with dots or slashes
     (label keys) in brackets, as Kubernetes prints them: `metadata.labels[app.kubernetes.io/name]`.
-    For output objects only: source paths stay plainly dotted (`yamlio.format_path`), the form their
+    For output objects only: source paths stay plainly dotted (`yamlio.format_source_path`), the form their
     position index and `source_paths` prefixes are keyed by."""
     out = ""
     for part in path:
@@ -58,8 +58,8 @@ def describe(obj: Any) -> str:
     name = meta.get("name") if isinstance(meta.get("name"), str) and meta.get("name") else "<no name>"
     namespace = meta.get("namespace")
     if isinstance(namespace, str) and namespace:
-        return f"{kind} {namespace}/{_one_line(name)}"
-    return f"{kind} {_one_line(name)}"
+        return f"{kind} {namespace}/{_join_lines(name)}"
+    return f"{kind} {_join_lines(name)}"
 
 
 def in_pod_template(kind: str, path) -> bool:
@@ -98,7 +98,7 @@ def object_diagnostic(
 ) -> Diagnostic:
     """One line: object, field path, problem (+ runtime source for pod-template fields), located at
     the InferenceService's file and line."""
-    field = format_path(path)
+    field = format_output_path(path)
     message = f"{describe(rendered)}: {field}: {what}" if field else f"{describe(rendered)}: {what}"
     kind = rendered.obj.get("kind", "") if isinstance(rendered.obj, dict) else ""
     if field and in_pod_template(kind, path):
@@ -108,7 +108,7 @@ def object_diagnostic(
     return Diagnostic(
         code,
         severity,
-        _one_line(message),
+        _join_lines(message),
         where.file if where else "",
         where.line if where else 0,
         where.column if where else 0,
@@ -133,5 +133,7 @@ def output_ref(obj: Any) -> Optional[ObjectRef]:
     )
 
 
-def _one_line(text: str) -> str:
+def _join_lines(text: str) -> str:
+    # Part of the message (a name, a library's text), so lines become spaces; errors.escape_controls
+    # is the printer's lossless escape of whatever control characters reach a line of output.
     return " ".join(str(text).splitlines()) if ("\n" in str(text) or "\r" in str(text)) else str(text)
