@@ -1,6 +1,7 @@
-"""The order of the stages, and nothing else: load → resolve → render → validate → emit.
+"""The order of the stages, and nothing else: load → source overlay → resolve → render → output
+overlay → validate → emit.
 
-Every front end (the CLI today; the KRM function, the Argo CD plugin and the Kustomize plugin next)
+Every front end (the CLI, the KRM function, the Argo CD plugin, the Kustomize plugin, `diff`)
 turns its input into one frozen `Options`, calls `run`, and prints the `Build` it gets back:
 
     build = run(Options(src=Path("examples/quickstart")))

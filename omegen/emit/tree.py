@@ -1,4 +1,4 @@
-"""Stage 5: put rendered objects on stdout or into an output tree, deterministically and atomically.
+"""The emit stage: put rendered objects on stdout or into an output tree, deterministically and atomically.
 
 Layout of an output tree: `OUT/kustomization.yaml` listing `OUT/<namespace>/<isvc>.yaml`, the
 models the services use in `OUT/<namespace>/<model>.basemodel.yaml` and (cluster-scoped)
