@@ -17,13 +17,7 @@ from omegen.commands import shared, summary
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when OUT is not up to date.")
 @click.option("--allow-empty", is_flag=True, help="Accept a SRC with no InferenceService (an empty output).")
 @click.option("--prune", is_flag=True, help="Allow a build that removes more than half of the services in OUT.")
-@shared.overlay_option
-@shared.root_option
-@shared.strict_option
-@shared.builtin_option
-@shared.format_option
-@shared.verbose_option
-@shared.quiet_option
+@shared.build_options
 def build(src: Path, out: Optional[Path], check: bool, allow_empty: bool, prune: bool, overlay, root, strict, no_builtin, fmt: str, verbose: bool, quiet: bool) -> None:
     """Compile SRC (default: the current directory) to Kubernetes YAML."""
     from omegen import pipeline  # deferred: `omegen --help` need not load every stage

@@ -124,3 +124,11 @@ def note(line: str) -> None:
     except (UnicodeEncodeError, LookupError):
         line = line.replace("→", "->").replace("…", "...")
     sys.stderr.write(line + "\n")
+
+
+def build_options(command):
+    """The options of every command that builds SRC (build, validate): which sources, how strict, how
+    to report. Applied bottom-up, as a stack of decorators would be, so `--help` lists them in order."""
+    for option in reversed((overlay_option, root_option, strict_option, builtin_option, format_option, verbose_option, quiet_option)):
+        command = option(command)
+    return command

@@ -22,13 +22,7 @@ from omegen.commands import shared, summary
     metavar="[PATH]",
     help="Also run kubeconform (from PATH, or the given executable) on the rendered output.",
 )
-@shared.overlay_option
-@shared.root_option
-@shared.strict_option
-@shared.builtin_option
-@shared.format_option
-@shared.verbose_option
-@shared.quiet_option
+@shared.build_options
 def validate(src: Path, kubeconform: Optional[str], overlay, root, strict, no_builtin, fmt: str, verbose: bool, quiet: bool) -> None:
     """Load, resolve, render and validate SRC without writing anything."""
     from omegen import pipeline  # deferred: `omegen --help` need not load every stage
