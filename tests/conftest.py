@@ -61,3 +61,13 @@ def upstream_load(upstream):
     from omegen.load.sources import load_sources
 
     return load_sources(upstream, builtin=False)
+
+
+def run_cli(argv, capsys):
+    """The `omegen` command in-process: (exit code, stdout, stderr)."""
+    from omegen.commands import main as cli
+
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    captured = capsys.readouterr()
+    return exited.value.code, captured.out, captured.err

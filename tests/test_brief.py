@@ -8,21 +8,13 @@ import json
 
 import pytest
 
-from conftest import UPSTREAM_OME, omegen_yaml
+from conftest import run_cli as run, UPSTREAM_OME, omegen_yaml
 from omegen import pipeline
 from omegen.commands import brief
-from omegen.commands import main as cli
 from seed_example import SEED_RUNTIME, SEED_SERVICE
 from test_load import MODEL
 
 NO_BUILTIN = omegen_yaml("builtinRuntimes: false\n")
-
-
-def run(argv, capsys):
-    with pytest.raises(SystemExit) as exited:
-        cli.main(argv)
-    captured = capsys.readouterr()
-    return exited.value.code, captured.out, captured.err
 
 
 def generated_runtime(i: int) -> str:

@@ -9,17 +9,9 @@ import sys
 
 import pytest
 
-from conftest import omegen_yaml
-from omegen.commands import main as cli
+from conftest import run_cli as run, omegen_yaml
 from seed_example import SEED_RUNTIME, SEED_SERVICE
 from test_load import MODEL
-
-
-def run(argv, capsys):
-    with pytest.raises(SystemExit) as exited:
-        cli.main(argv)
-    captured = capsys.readouterr()
-    return exited.value.code, captured.out, captured.err
 
 
 @pytest.fixture

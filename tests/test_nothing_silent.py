@@ -5,20 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import omegen_yaml
-from omegen.commands import main as cli
+from conftest import run_cli as run, omegen_yaml
 from omegen.emit.tree import PRUNE_THRESHOLD
 from seed_example import SEED_RUNTIME, SEED_SERVICE
 from test_load import MODEL
 
 NO_BUILTIN = omegen_yaml("builtinRuntimes: false\n")
-
-
-def run(argv, capsys):
-    with pytest.raises(SystemExit) as exited:
-        cli.main(argv)
-    captured = capsys.readouterr()
-    return exited.value.code, captured.out, captured.err
 
 
 def service(name: str) -> str:
