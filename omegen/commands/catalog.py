@@ -1,9 +1,13 @@
-"""`omegen runtimes`: every runtime the build would see, as a table."""
+"""`omegen runtimes` and `omegen models`: every runtime and model the build would see, as a table
+(commands/tables.py fits it to the terminal) or as JSON: a list of objects in the table's order,
+keyed by the lower-cased column names, whose values are the cells as the table prints them."""
 
 from __future__ import annotations
 
+from typing import Optional
+
 from omegen.api import Runtime, Sources
-from omegen.errors import escape_controls
+from omegen.commands import tables
 from omegen.render.shape import component_shape
 from omegen.resolve.select import candidate_order
 
@@ -66,13 +70,48 @@ def runtime_rows(sources: Sources) -> list[tuple[str, ...]]:
 
 def runtime_json(sources: Sources) -> list[dict]:
     """`omegen runtimes --format json`: the table's rows as objects keyed by lower-case column names."""
-    keys = [c.lower().replace("/", "_") for c in _COLUMNS]
-    return [dict(zip(keys, row)) for row in runtime_rows(sources)]
+    return _as_json(_COLUMNS, runtime_rows(sources))
 
 
-def runtime_table(sources: Sources) -> str:
-    header = _COLUMNS
-    rows = [header] + runtime_rows(sources)
-    rows = [tuple(escape_controls(cell) for cell in row) for row in rows]  # a newline in a value must not break the table
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return "".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n" for row in rows)
+def runtime_table(sources: Sources, limit: Optional[int] = None) -> str:
+    # Narrowed on a terminal: the lists wrap, the source path is elided; name, scope and size stay whole.
+    return "".join(line + "\n" for line in tables.fit([_COLUMNS] + runtime_rows(sources), limit, wrap=(3, 5, 6, 7), elide=(2,)))
+
+
+_MODEL_COLUMNS = ("NAME", "SCOPE", "SOURCE", "FORMAT", "ARCHITECTURE", "QUANTIZATION", "SIZE", "STATE")
+
+
+def model_rows(sources: Sources) -> list[tuple[str, ...]]:
+    """One row per model: cluster-scoped first, then by namespace and name."""
+    rows = []
+    for model in sorted(sources.models.values(), key=lambda m: (m.namespace is not None, m.namespace or "", m.name)):
+        fmt = model.format_name or "-"
+        if model.format_name and model.format_version:
+            fmt += f"@{model.format_version}"
+        rows.append(
+            (
+                model.name,
+                f"ns/{model.namespace}" if model.namespace else "cluster",
+                "builtin" if model.builtin else model.origin.file,
+                fmt,
+                model.architecture or "-",
+                model.quantization or "-",
+                model.size.text if model.size else "-",
+                "disabled" if model.disabled else "enabled",
+            )
+        )
+    return rows
+
+
+def model_json(sources: Sources) -> list[dict]:
+    """`omegen models --format json`: the table's rows as objects keyed by lower-case column names."""
+    return _as_json(_MODEL_COLUMNS, model_rows(sources))
+
+
+def model_table(sources: Sources, limit: Optional[int] = None) -> str:
+    return "".join(line + "\n" for line in tables.fit([_MODEL_COLUMNS] + model_rows(sources), limit, wrap=(3, 4, 5), elide=(2,)))
+
+
+def _as_json(columns: tuple, rows: list) -> list[dict]:
+    keys = [c.lower().replace("/", "_") for c in columns]
+    return [dict(zip(keys, row)) for row in rows]

@@ -38,7 +38,7 @@ def cli(run: _Run, debug: bool) -> None:
     run.debug = debug
 
 
-for command in (build.build, explain.explain, validate.validate, runtimes.runtimes, schemas.schemas, argocd.argocd, krm.krm, kustomize_plugin.kustomize_plugin, diff.diff):
+for command in (build.build, explain.explain, validate.validate, runtimes.runtimes, runtimes.models, schemas.schemas, argocd.argocd, krm.krm, kustomize_plugin.kustomize_plugin, diff.diff):
     cli.add_command(command)
 
 

@@ -101,6 +101,7 @@ def builtin(no_builtin: Optional[bool]) -> Optional[bool]:
 
 
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="Report errors only.")
+wide_option = click.option("--wide", is_flag=True, help="Print tables in full, however wide (default: fit the terminal).")
 
 
 def report(diagnostics, fmt: str = "text", verbose: bool = False, quiet: bool = False, silenced: bool = False) -> None:

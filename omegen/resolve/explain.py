@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 from omegen.api import Model, Resolution, Verdict
 from omegen.errors import sort_diagnostics
@@ -19,8 +19,9 @@ _DECIDED_BY_TEXT = {
 }
 
 
-def explain_json(resolution: Resolution) -> dict:
-    """`{"inferenceService", "selected", "candidates", "diagnostics"}` exactly as design.md section 5."""
+def explain_json(resolution: Resolution, eligible_only: bool = False) -> dict:
+    """`{"inferenceService", "selected", "candidates", "diagnostics"}` exactly as design.md section 5
+    (`eligible_only`: the eligible candidates alone)."""
     selected = None
     if resolution.runtime is not None:
         selected = {"name": resolution.runtime.name, "kind": resolution.runtime.kind}
@@ -36,6 +37,7 @@ def explain_json(resolution: Resolution) -> dict:
                 "reasons": list(v.reasons),
             }
             for v in resolution.candidates
+            if v.eligible or not eligible_only
         ],
         "diagnostics": [d.as_dict() for d in sort_diagnostics(resolution.diagnostics)],
     }
@@ -108,20 +110,29 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
     return out
 
 
-def explain_text(resolution: Resolution, include_diagnostics: bool = True) -> str:
+def explain_text(
+    resolution: Resolution,
+    include_diagnostics: bool = True,
+    table: Optional[Callable[[list], list[str]]] = None,
+    eligible_only: bool = False,
+) -> str:
     """The model's facts, an aligned RANK / RUNTIME / KIND / VERDICT / REASON table, the winner and
-    the rule that decided it."""
+    the rule that decided it. `table` lays the candidates' rows out (the front end fits them to the
+    terminal); `eligible_only` leaves the ineligible runtimes out of it."""
     lines = _facts(resolution)
     lines.append("")
-    if resolution.candidates:
+    candidates = [v for v in resolution.candidates if v.eligible or not eligible_only]
+    if candidates:
         rows = [("RANK", "RUNTIME", "KIND", "VERDICT", "REASON")]
-        for v in resolution.candidates:
+        for v in candidates:
             name = v.runtime.name if v.runtime.namespace is None else f"{v.runtime.namespace}/{v.runtime.name}"
             rows.append(
                 (str(v.rank) if v.rank is not None else "-", name, v.runtime.kind, _verdict_text(v, resolution),
                  "; ".join(v.reasons))
             )
-        lines += _table(rows)
+        lines += (table or _table)(rows)
+    elif resolution.candidates:
+        lines.append(f"No runtime is eligible ({len(resolution.candidates)} considered; without --eligible every verdict is shown).")
     else:
         lines.append("No runtime was considered.")
     lines.append("")
