@@ -95,7 +95,7 @@ _BAD = "error[invalid-field]: spec.engineConfig."
 WRONG_TYPES = [
     ("resources-10", runner("      resources: 10\n"), 1, "rt.yaml:20:7: " + _BAD + "runner.resources: expected object, got integer 10"),
     ("limits-list", runner("      resources: {limits: [1]}\n"), 1, "rt.yaml:20:19: " + _BAD + "runner.resources.limits: expected object, got array"),
-    ("limit-value-map", runner("      resources: {limits: {cpu: {a: 1}}}\n"), 1, _BAD + "runner.resources.limits.cpu: expected number or string, got object"),
+    ("limit-value-map", runner("      resources: {limits: {cpu: {a: 1}}}\n"), 1, _BAD + "runner.resources.limits.cpu: expected string or number, got object"),
     ("volumeMounts-5", runner("      volumeMounts: 5\n"), 1, "rt.yaml:20:7: " + _BAD + "runner.volumeMounts: expected array, got integer 5"),
     ("volumeMount-path-list", runner("      volumeMounts: [{name: v, mountPath: [a]}]\n"), 1, _BAD + "runner.volumeMounts[0].mountPath: expected string, got array"),
     ("env-5", runner("      env: 5\n"), 1, _BAD + "runner.env: expected array, got integer 5"),

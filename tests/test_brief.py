@@ -80,7 +80,7 @@ def test_the_cause_alone_when_it_is_the_whole_story_and_everything_with_verbose(
     src = tree({"omegen.yaml": NO_BUILTIN, "rt.yaml": BROKEN_RUNTIME, "m.yaml": MODEL, "a.yaml": SEED_SERVICE, "b.yaml": other})
     code, _, err = run(["build", str(src)], capsys)
     assert code == 1
-    assert err.splitlines() == ['rt.yaml:6:3: error[unknown-field]: unknown field "resource" at spec.resource'], err
+    assert err.splitlines() == ['rt.yaml:6:3: error[unknown-field]: spec.resource: unknown field'], err
     code, _, err = run(["build", str(src), "-v"], capsys)
     lines = [l for l in err.splitlines() if "info[" not in l]
     assert lines[0].startswith("rt.yaml:6:3: error[unknown-field]")
@@ -115,7 +115,7 @@ def test_repeated_warnings_collapse_into_one_line(tree, capsys):
 def test_quiet_keeps_errors(tree, capsys):
     src = tree({"omegen.yaml": NO_BUILTIN, "rt.yaml": BROKEN_RUNTIME, "m.yaml": MODEL, "a.yaml": SEED_SERVICE})
     code, _, err = run(["build", str(src), "-q"], capsys)
-    assert code == 1 and err.splitlines() == ['rt.yaml:6:3: error[unknown-field]: unknown field "resource" at spec.resource']
+    assert code == 1 and err.splitlines() == ['rt.yaml:6:3: error[unknown-field]: spec.resource: unknown field']
 
 
 def test_no_line_is_longer_than_500_characters():
@@ -193,7 +193,7 @@ spec:
 """
     diagnostics = pipeline.load(tree({"omegen.yaml": NO_BUILTIN, "a.yaml": service}))[1]
     assert [d.as_text() for d in diagnostics if d.code == "unknown-field"] == [
-        'a.yaml:7:5: error[unknown-field]: unknown field "resources" at spec.engine.resources (did you mean "spec.engine.runner.resources"?)'
+        'a.yaml:7:5: error[unknown-field]: spec.engine.resources: unknown field (did you mean "spec.engine.runner.resources"?)'
     ]
 
 

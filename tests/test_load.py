@@ -467,9 +467,9 @@ def test_yaml_11_boolean_and_null_keys_are_located_and_not_confused_with_integer
     root = tree({"m.yaml": MODEL.replace("  modelType: transformer\n", "  modelType: transformer\n  yes: 1\n  1: 2\n  ~: 3\n")})
     _, diagnostics = load(root)
     assert texts(diagnostics) == [
-        'm.yaml:10:3: error[unknown-field]: unknown field "true" at spec.true',
-        'm.yaml:11:3: error[unknown-field]: unknown field "1" at spec.1',
-        'm.yaml:12:3: error[unknown-field]: unknown field "null" at spec.null',
+        'm.yaml:10:3: error[unknown-field]: spec.true: unknown field',
+        'm.yaml:11:3: error[unknown-field]: spec.1: unknown field',
+        'm.yaml:12:3: error[unknown-field]: spec.null: unknown field',
     ]
 
 

@@ -22,7 +22,7 @@ def test_container_field_of_the_wrong_type(tree):
     # Free-form Kubernetes fields are typed where they are written, before any rendering code reads them.
     # The cause first, then its consequence (issue 10).
     assert texts == [
-        "runtime.yaml:23:11: error[invalid-field]: spec.containers[0].resources.requests.cpu: expected number or string, got array",
+        "runtime.yaml:23:11: error[invalid-field]: spec.containers[0].resources.requests.cpu: expected string or number, got array",
         "isvc.yaml:11:7: error[runtime-not-found]: runtime vllm-text-generation could not be loaded: "
         "its definition at runtime.yaml:1 has errors (reported there)",
     ]

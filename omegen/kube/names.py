@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from omegen.kube.schemas import show
+from omegen.kube.schemafindings import show
 
 _LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"  # the one DNS-1123 label pattern; a subdomain is dotted labels
 _DNS1123_LABEL = re.compile(f"^{_LABEL}$")

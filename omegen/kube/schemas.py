@@ -20,16 +20,15 @@ bundled, and how a version is read, is kube/versions.py.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from omegen.kube.schemafindings import explain
 from omegen.kube.versions import bundle_root, bundled_dir, normalize_version
 from omegen.resources import data_dir
-from omegen.safeget import as_dict
 
 try:  # pragma: no cover - exercised by whichever backend is installed
     import jsonschema_rs as _rs
@@ -245,7 +244,7 @@ class Checker:
             keyword = schema_path[-1] if schema_path else ""
             parent = _navigate(self.schema, schema_path[:-1])
             instance = getattr(err, "instance", None)  # older jsonschema-rs releases lack it
-            issues.extend(_explain(tuple(err.instance_path), keyword, parent, instance, err.message))
+            issues += _issues(explain(tuple(err.instance_path), keyword, parent, instance, err.message))
         return _unique(issues)
 
     def _check_py(self, obj: Any) -> list[SchemaIssue]:
@@ -253,7 +252,9 @@ class Checker:
             return []
         issues = []
         for err in self._validator.iter_errors(obj):
-            issues.extend(_explain(tuple(err.absolute_path), err.validator, err.schema, err.instance, err.message))
+            # Not explain_error: its anyOf branches are the pure-Python library's alone, and both
+            # backends must word a finding alike.
+            issues += _issues(explain(tuple(err.absolute_path), err.validator, err.schema, err.instance, err.message))
         return _unique(issues)
 
 
@@ -269,30 +270,6 @@ def _checker(api_version: str, kind: str, version: str, backend: str) -> Optiona
     return None if schema is None else Checker(schema, backend)
 
 
-# --- turning a library's error into one short line -------------------------------------------------
-
-_JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (list, "array"), (dict, "object"))
-
-
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    for cls, name in _JSON_TYPES:
-        if isinstance(value, cls):
-            return name
-    return type(value).__name__
-
-
-def show(value: Any, limit: int = 60) -> str:
-    """A value as compact JSON on one line, shortened when long."""
-    try:
-        text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
-    except (TypeError, ValueError):
-        text = repr(value)
-    text = text.replace("\n", "\\n").replace("\r", "\\r")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _navigate(schema: Any, path: tuple) -> Any:
     node = schema
     for key in path:
@@ -303,57 +280,8 @@ def _navigate(schema: Any, path: tuple) -> Any:
     return node
 
 
-def _type_list(value: Any) -> list[str]:
-    types = [value] if isinstance(value, str) else list(value or [])
-    concrete = [t for t in types if t != "null"]
-    return concrete or types
-
-
-def _branch_types(branches: Any) -> Optional[list[str]]:
-    """The union of types when every `oneOf`/`anyOf` branch only constrains the type."""
-    if not isinstance(branches, list) or not branches:
-        return None
-    types: list[str] = []
-    for branch in branches:
-        if not isinstance(branch, dict) or "type" not in branch:
-            return None
-        if set(branch) - {"type", "description", "x-kubernetes-int-or-string"}:
-            return None
-        for t in _type_list(branch["type"]):
-            if t not in types:
-                types.append(t)
-    return types
-
-
-def _expected(types: list[str], instance: Any) -> str:
-    return f"expected {' or '.join(types)}, got {json_type(instance)} {show(instance)}"
-
-
-def _explain(path: tuple, keyword: str, parent: Any, instance: Any, fallback: str) -> list[SchemaIssue]:
-    parent = as_dict(parent)
-    if keyword == "type":
-        return [SchemaIssue(path, _expected(_type_list(parent.get("type")), instance))]
-    if keyword == "additionalProperties" and isinstance(instance, dict):
-        known = parent.get("properties") or {}
-        issues = []
-        for name in sorted(k for k in instance if k not in known):
-            hint = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.75)
-            suffix = f' (did you mean "{hint[0]}"?)' if hint else ""
-            issues.append(SchemaIssue(path + (name,), "unknown field" + suffix))
-        if issues:
-            return issues
-    if keyword == "required" and isinstance(instance, dict):
-        missing = [name for name in parent.get("required", []) if name not in instance]
-        if missing:
-            return [SchemaIssue(path + (name,), "required field is missing") for name in missing]
-    if keyword == "enum" and isinstance(parent.get("enum"), list):
-        options = ", ".join(show(option) for option in parent["enum"])
-        return [SchemaIssue(path, f"must be one of {options}, got {show(instance)}")]
-    if keyword in ("oneOf", "anyOf"):
-        types = _branch_types(parent.get(keyword))
-        if types is not None:
-            return [SchemaIssue(path, _expected(_type_list(types), instance))]
-    return [SchemaIssue(path, " ".join(str(fallback).split()))]
+def _issues(findings) -> list[SchemaIssue]:
+    return [SchemaIssue(finding.path, finding.message) for finding in findings]
 
 
 def _path_key(path: tuple) -> tuple:

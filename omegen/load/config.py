@@ -31,7 +31,7 @@ from omegen.load.discover import leaves_tree, read_text
 from omegen.api import Layer
 from omegen.errors import Diagnostic, Severity, error, warning
 from omegen.kube.names import DNS1123_LABEL, name_problem
-from omegen.kube.schemas import show
+from omegen.kube.schemafindings import expect, show
 from omegen.kube.versions import UnsupportedVersion, normalize_version
 from omegen.load import inputschema
 from omegen.resources import data_dir
@@ -155,7 +155,7 @@ def _check_version(value) -> Optional[str]:
     if not isinstance(value, str):
         return None  # the schema said so
     if not _K8S_VERSION.fullmatch(value):
-        return f'expected "1.<minor>", got {show(value)}'
+        return expect('"1.<minor>"', value)
     try:
         normalize_version(value)
     except UnsupportedVersion as exc:

@@ -19,6 +19,7 @@ from typing import Iterable, Optional
 from omegen import yamlio
 from omegen.api import API_VERSION, GENERATED_HEADER, KINDS, Origin
 from omegen.errors import Diagnostic, error, info, warning
+from omegen.kube.schemafindings import expect
 from omegen.load.unrendered import UNRENDERED_KIND, UNRENDERED_KINDS
 
 SKIPPED_DIRECTORIES = {"overlays"}
@@ -282,8 +283,7 @@ def _classify(doc: yamlio.Document, label: str, builtin: bool, diagnostics: list
         if data.get("kind") is None:
             diagnostics.append(error("missing-field", f"kind is required in an {API_VERSION} document", label, line, column, "kind"))
         else:
-            got = "array" if isinstance(data["kind"], list) else "object" if isinstance(data["kind"], dict) else type(data["kind"]).__name__
-            diagnostics.append(error("invalid-field", f"kind: expected a string, got {got}", label, line, column, "kind"))
+            diagnostics.append(error("invalid-field", f"kind: {expect('a string', data['kind'])}", label, line, column, "kind"))
         return None
     if not isinstance(data, dict) or "apiVersion" not in data or "kind" not in data:
         diagnostics.append(info("ignored-document", "not a Kubernetes object (no apiVersion/kind); ignored", label, doc.line, doc.column))

@@ -8,23 +8,20 @@ type-checked; the Kubernetes schemas validate them on the rendered output.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any
 
 try:  # answers "valid?" in microseconds; the pure-Python jsonschema finds and words the errors
     import jsonschema_rs as _rs
 except ImportError:  # pragma: no cover - the wheel is a dependency, the fallback is jsonschema alone
     _rs = None
 
-if TYPE_CHECKING:
-    from jsonschema.exceptions import ValidationError
-
 from omegen import api
 from omegen.errors import Diagnostic, error
 from omegen.kube import freeform
+from omegen.kube.schemafindings import explain_error
 from omegen.resources import data_dir
 from omegen.yamlio import Document, format_source_path
 
@@ -32,7 +29,6 @@ UNKNOWN_FIELD = "unknown-field"
 INVALID_FIELD = "invalid-field"
 
 DEFAULT_KUBERNETES_VERSION = api.Config().kubernetes_version
-_MAX_SHOWN = 40  # characters of a bad string value quoted in a message
 
 # Documents the fast check takes: plain JSON without floats (below), nested at most this deep (the
 # pure-Python check of a deeper one may hit the recursion limit, which is reported).
@@ -155,104 +151,12 @@ def check_with(validator: InputValidator, doc: Document, file: str) -> list[Diag
 
     best: dict[str, tuple[int, Diagnostic]] = {}
     for err in errors:
-        for rank, path, unknown, message in _explain(err):
-            field = format_source_path(path)
-            line, column = doc.mark(path)
-            found = error(UNKNOWN_FIELD if unknown else INVALID_FIELD, message, file, line, column, field)
-            # One diagnostic per field: a wrong type also fails the enum, report the type.
-            if field not in best or (rank, found.message) < (best[field][0], best[field][1].message):
-                best[field] = (rank, found)
+        for finding in explain_error(err):
+            field = format_source_path(finding.path)
+            line, column = doc.mark(finding.path)
+            message = f"{field or 'document'}: {finding.message}"
+            found = error(UNKNOWN_FIELD if finding.unknown else INVALID_FIELD, message, file, line, column, field)
+            # One diagnostic per field: the most telling finding (kube/schemafindings ranks them).
+            if field not in best or (finding.rank, found.message) < (best[field][0], best[field][1].message):
+                best[field] = (finding.rank, found)
     return sorted((d for _, d in best.values()), key=lambda d: (d.line, d.column, d.field, d.message))
-
-
-# Kubernetes Container fields: written on a component instead of its runner, they are a misplaced
-# runner field, not a typo of a component field (`resources` is not `resourceClaims`).
-CONTAINER_FIELDS = frozenset(
-    {
-        "args", "command", "env", "envFrom", "image", "imagePullPolicy", "lifecycle", "livenessProbe", "ports",
-        "readinessProbe", "resizePolicy", "resources", "securityContext", "startupProbe", "stdin", "stdinOnce",
-        "terminationMessagePath", "terminationMessagePolicy", "tty", "volumeDevices", "volumeMounts", "workingDir",
-    }
-)
-
-
-def _explain(err: ValidationError) -> Iterator[tuple[int, tuple, bool, str]]:
-    """(rank, field path, whether the field is unknown, message) for one jsonschema error; lower rank
-    is more telling."""
-    path = tuple(err.absolute_path)
-    where = format_source_path(path) or "document"
-    kind, expected, value = err.validator, err.validator_value, err.instance
-
-    if kind == "additionalProperties" and expected is False and isinstance(value, dict):
-        known = list(err.schema.get("properties", {}))
-        for key in sorted(set(value) - set(known), key=str):
-            full = format_source_path(path + (key,))
-            message = f'unknown field "{key}" at {full}'
-            close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.75)
-            if "runner" in known and key in CONTAINER_FIELDS:
-                # A container field one level too high (`engine.resources`): it belongs to the runner.
-                message += f' (did you mean "{format_source_path(path + ("runner", key))}"?)'
-            elif close:
-                message += f' (did you mean "{close[0]}"?)'
-            yield 0, path + (key,), True, message
-    elif kind == "required":
-        for name in expected:
-            if isinstance(value, dict) and name not in value:
-                yield 2, path + (name,), False, f"{format_source_path(path + (name,))}: missing required field"
-    elif kind == "type":
-        types = " or ".join(_non_null(expected))
-        yield 0, path, False, f"{where}: expected {types}, got {_describe(value)}"
-    elif kind == "enum":
-        choices = ", ".join(str(choice) for choice in expected)
-        yield 1, path, False, f"{where}: expected one of {choices}, got {_describe(value)}"
-    elif kind == "const":
-        yield 1, path, False, f"{where}: expected {json.dumps(expected)}, got {_describe(value)}"
-    elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        op = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[kind]
-        noun = " or ".join(_as_list(err.schema.get("type", "a value")))
-        yield 3, path, False, f"{where}: expected {noun} {op} {expected}, got {value}"
-    elif kind == "minLength" and expected == 1:
-        yield 3, path, False, f"{where}: expected a non-empty string"
-    elif err.context:
-        # anyOf/oneOf: a branch the value has the wrong type for says little; explain the closest
-        # of the others, or, when no branch has the right type, list the types.
-        wrong_type = {e.relative_schema_path[0] for e in err.context if e.validator == "type" and not e.path}
-        others = [e for e in err.context if e.relative_schema_path[0] not in wrong_type]
-        if others:
-            from jsonschema.exceptions import best_match
-
-            yield from _explain(best_match(others))
-        else:
-            types = sorted({t for e in err.context if e.validator == "type" for t in _non_null(e.validator_value)})
-            yield 0, path, False, f"{where}: expected {' or '.join(types)}, got {_describe(value)}"
-    else:
-        yield 4, path, False, f"{where}: {err.message.splitlines()[0]}"
-
-
-def _as_list(value: Any) -> list:
-    return [value] if isinstance(value, str) else list(value)
-
-
-def _non_null(types: Any) -> list:
-    # Kubernetes types accept null (a patch's null deletes a value); "expected object or null, got
-    # integer 10" would suggest null is what to write.
-    return [t for t in _as_list(types) if t != "null"] or ["null"]
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if isinstance(value, int):
-        return f"integer {value}"
-    if isinstance(value, float):
-        return f"number {value}"
-    if isinstance(value, str):
-        shown = value if len(value) <= _MAX_SHOWN else value[: _MAX_SHOWN - 3] + "..."
-        return f"string {json.dumps(shown)}"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    return type(value).__name__

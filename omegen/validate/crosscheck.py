@@ -19,7 +19,7 @@ from __future__ import annotations
 from omegen.api import Rendered
 from omegen.errors import Diagnostic, Severity
 from omegen.kube.names import DNS1123_LABEL, name_problem, port_name_problem
-from omegen.kube.schemas import show
+from omegen.kube.schemafindings import show
 from omegen.validate.namecheck import NAME, duplicates, group_of, metadata_maps, object_names
 from omegen.validate.wording import POD_TEMPLATE_PATHS, describe, format_output_path, object_diagnostic
 from omegen.validate.podsets import PodIndex, PodSet, matches_label_selector, pod_sets, template_labels

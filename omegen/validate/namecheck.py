@@ -20,7 +20,7 @@ from omegen.kube.names import (
     label_value_problem,
     name_problem,
 )
-from omegen.kube.schemas import show
+from omegen.kube.schemafindings import show
 from omegen.safeget import as_dict, as_list, as_str
 from omegen.validate.wording import object_diagnostic
 

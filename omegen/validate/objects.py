@@ -11,7 +11,7 @@ Each finding is one line naming the object, the field path and the problem, loca
 InferenceService the object was rendered for, e.g.
 
     services/llama.yaml:3:1: error[output-schema]: Deployment team-a/llama-engine:
-    spec.template.spec.containers[0].resources.limits.cpu: expected string or number, got array [1]
+    spec.template.spec.containers[0].resources.limits.cpu: expected string or number, got array
     (from runtime runtimes/vllm.yaml:12)
 
 (one line in reality). kubeconform, when a user has it, is run separately (`omegen.validate.kubeconform`).
