@@ -160,6 +160,16 @@ STAGES: dict[str, dict[str, Code]] = {
             "The source tree has no InferenceService: the output would be empty, and applied with pruning it would delete every workload.",
             "Check SRC, or pass --allow-empty if an empty output is meant.",
         ),
+        "empty-slice": Code(
+            ERROR,
+            "No InferenceService matches the slice (--only-namespace, --only-selector, or the Argo CD parameters onlyNamespace, onlySelector): the output would be empty, and applied with pruning it would delete every workload of the slice.",
+            "Check the namespaces and labels as written in the sources (before overlays); a service without a namespace is in defaultNamespace.",
+        ),
+        "slice-models": Code(
+            ERROR,
+            "A slice was asked of a build with emitModels: only; the models are shared by every slice, so a slice never emits them.",
+            "Build the models (emitModels: only) without a slice, and each slice with emitModels true or false.",
+        ),
         "service-not-found": Code(ERROR, "`omegen explain` was asked about a service that does not exist, or about a name several namespaces use.", "Check the name, or give -n NAMESPACE."),
     },
     "render: a resolved service into Kubernetes objects": {
@@ -250,6 +260,11 @@ STAGES: dict[str, dict[str, Code]] = {
             ERROR,
             "The build would remove more than half of the services in OUT; nothing was written.",
             "If that is meant, run the build again with --prune.",
+        ),
+        "slice-stale-file": Code(
+            WARNING,
+            "A slice by --only-selector found omegen files in OUT whose InferenceService no source defines any more; it cannot tell which slice they were in, so it left them.",
+            "Run a build without --only-selector (the whole estate, or a namespace slice) to remove them.",
         ),
         "stale-output": Code(ERROR, "With --check: a file in OUT is out of date or belongs to no service any more, or an interrupted build left its journal or temporary files.", "Run omegen build -o OUT and commit the result."),
     },

@@ -25,6 +25,8 @@ from omegen.api import CLUSTER_SERVING_RUNTIME, EMIT_MODELS_ONLY, INFERENCE_SERV
 from omegen.emit import tree as emit
 from omegen.errors import Diagnostic, Severity, error, has_errors, promote_warnings, sort_diagnostics
 from omegen.load import memory
+from omegen.load.config import CONFIG_FILE
+from omegen.load.slices import Membership, Slice, select_documents
 from omegen.load.sources import build_sources, gather
 from omegen.overlay import output as overlay_output
 from omegen.overlay import source as overlay_source
@@ -57,6 +59,7 @@ class Options:
     # a KRM function's items. Diagnostics name these paths.
     files: Optional[Mapping[str, str]] = field(default=None, compare=False)
     root: Optional[Path] = None  # the boundary overlay paths may not leave (default: the git work tree holding src)
+    slice: Slice = Slice()  # only these services (--only-namespace, --only-selector); empty: every one
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ def run(options: Options) -> Build:
 
 def _run(options: Options, root: Path) -> Build:
     skip = options.skip + ((options.out,) if options.out is not None else ())
-    sources, diagnostics, patches = _load(
+    sources, diagnostics, patches, membership = _load(
         root,
         builtin=options.builtin,
         skip=skip,
@@ -97,8 +100,11 @@ def _run(options: Options, root: Path) -> Build:
         boundary=options.root,
         kubernetes_version=options.kubernetes_version,
         cluster_version=options.cluster_version,
+        slice=options.slice,
     )
-    if options.write and not options.allow_empty:  # validating a catalog without services is meant
+    if membership is not None:
+        diagnostics.extend(_slice_problems(membership, sources))
+    elif options.write and not options.allow_empty:  # validating a catalog without services is meant
         diagnostics.extend(_nothing_to_build(options.src, sources))
     resolutions, objects, used_models = [], [], []
     for key in sorted(sources.services):
@@ -117,7 +123,8 @@ def _run(options: Options, root: Path) -> Build:
     # Output transforms act on what rendering made; the emitted models are sources, as written.
     objects, problems = overlay_output.apply_output(objects, sources, patches)
     diagnostics.extend(problems)
-    objects = emit.order(_with_models(objects, used_models, sources.config.emit_models))
+    # A slice emits no models: every slice may use one, so they belong to the estate's build.
+    objects = emit.order(_with_models(objects, used_models, False if membership is not None else sources.config.emit_models))
     if sources.config.sync_waves:
         objects = syncwaves.annotate(objects)
     if objects:
@@ -130,7 +137,8 @@ def _run(options: Options, root: Path) -> Build:
         return replace(build, diagnostics=tuple(diagnostics))
     if options.out is None:
         return replace(build, stream=emit.stream(objects), diagnostics=tuple(diagnostics))
-    changes, problems = emit.update_tree(options.out, objects, check=options.check, prune=options.prune)
+    owner = emit.slice_owner(membership.owns_service_file) if membership is not None else None
+    changes, problems = emit.update_tree(options.out, objects, check=options.check, prune=options.prune, owner=owner)
     return replace(build, files=changes.planned, changes=changes, diagnostics=tuple(sort_diagnostics(diagnostics + problems)))
 
 
@@ -146,28 +154,34 @@ def load(src: Optional[Path], *, builtin: Optional[bool] = None, strict: Optiona
     if src is None:  # a private empty directory stands for "no sources"; removed on return
         with tempfile.TemporaryDirectory(prefix="omegen-empty-") as empty:
             return load(Path(empty), builtin=builtin, strict=strict, skip=skip, **options)
-    sources, diagnostics, _ = _load(src, builtin=builtin, skip=skip, **options)
+    sources, diagnostics, _, _ = _load(src, builtin=builtin, skip=skip, **options)
     if strict is not None:
         return sources, _finish(diagnostics, strict or sources.config.strict, sources.config.silence)
     return sources, diagnostics
 
 
-def _load(src: Path, *, builtin: Optional[bool] = None, skip: Iterable[Path] = (), output: Optional[Path] = None, boundary: Optional[Path] = None, **versions):
+def _load(
+    src: Path, *, builtin: Optional[bool] = None, skip: Iterable[Path] = (), output: Optional[Path] = None, boundary: Optional[Path] = None, slice: Slice = Slice(), **versions
+):
     """load → source overlay → the rest of load: the documents are gathered, the overlays' source
-    patches applied to them as written, then checked and normalized. Also returns the overlays'
-    parsed patches (the output ones apply after rendering)."""
+    patches applied to them as written, a slice's services chosen by their metadata as written,
+    then checked and normalized. Also returns the overlays' parsed patches (the output ones apply
+    after rendering) and, for a slice, which services are in it (None: no slice)."""
     gathered, diagnostics = gather(src, builtin=builtin, skip=skip, output=output, boundary=boundary, **versions)
     patches = []
     for index, layer in enumerate(gathered.plan.layers):
         patches.extend(read_patches(index, layer, gathered.plan.boundary, diagnostics))
     documents, problems = overlay_source.patch_documents(gathered.documents, patches, gathered.plan.order(), gathered.config.default_namespace)
     diagnostics.extend(problems)
+    membership = None
+    if slice:  # every patch has seen every document (a target outside the slice is no error)
+        documents, membership = select_documents(list(gathered.documents), documents, slice, gathered.config.default_namespace)
     gathered = replace(gathered, documents=tuple(documents))
     built: list = []
     sources = build_sources(gathered, built)
     diagnostics.extend(overlay_source.annotate(built, documents))
     diagnostics.extend(overlay_source.annotate(list(runtime_checks.check_runtimes(sources)), documents))
-    return sources, diagnostics, patches
+    return sources, diagnostics, patches, membership
 
 
 def resolve_one(src: Path, name: str, namespace: Optional[str], *, builtin: Optional[bool] = None, strict: Optional[bool] = None, boundary: Optional[Path] = None):
@@ -226,6 +240,32 @@ def _nothing_to_build(src: Path, sources: Sources) -> list[Diagnostic]:
             "it deletes every workload; check SRC, or pass --allow-empty if an empty output is meant",
         )
     ]
+
+
+def _slice_problems(membership: Membership, sources: Sources) -> list[Diagnostic]:
+    """An empty slice is an error (applied with pruning, its output deletes the slice's workloads);
+    `emitModels: only` builds the models every slice shares, so it is never a slice's."""
+    described = membership.slice.describe()
+    problems = []
+    if not membership.inside:
+        total = len(membership.outside)
+        problems.append(
+            error(
+                "empty-slice",
+                f"no InferenceService matches {described} (the sources define {total}): the output would be empty, and applied "
+                "with pruning it deletes every workload of the slice; check the namespaces and labels as written in the sources",
+            )
+        )
+    if sources.config.emit_models == EMIT_MODELS_ONLY:
+        problems.append(
+            error(
+                "slice-models",
+                f"emitModels: only builds the models every slice shares, so it cannot be combined with {described}: "
+                "build the models without a slice",
+                CONFIG_FILE,
+            )
+        )
+    return problems
 
 
 def _with_models(objects: list[Rendered], used: list[Optional[Model]], emit_models) -> list[Rendered]:

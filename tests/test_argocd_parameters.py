@@ -87,3 +87,27 @@ def test_the_example_application_reaches_generate_as_intended():
     settings, problems = read(env)
     assert problems == []
     assert settings == Settings(overlay="prod", strict=True, kubernetes_version="1.33", source_path="apps/chat")
+
+
+def test_slice_parameters_take_a_string_or_an_array():
+    from omegen.load.slices import make_slice
+
+    settings, problems = read({"ARGOCD_APP_PARAMETERS": json.dumps([{"name": "onlyNamespace", "array": ["b", "a"]}, {"name": "onlySelector", "string": "team=x,!spot"}])})
+    assert problems == [] and settings.slice == make_slice(["a", "b"], ["team=x,!spot"])
+    settings, _ = read({"PARAM_ONLYNAMESPACE": "a, b", "PARAM_ONLYSELECTOR_0": "team=x", "PARAM_ONLYSELECTOR_1": "!spot"})
+    assert settings.slice == make_slice(["a", "b"], ["team=x", "!spot"])
+    settings, _ = read({"ARGOCD_ENV_OMEGEN_ONLY_NAMESPACE": "a", "ARGOCD_APP_PARAMETERS": params(onlySelector="")})
+    assert settings.slice == make_slice(["a"]), "an empty string (an ApplicationSet element without a selector) sets nothing"
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"PARAM_ONLYNAMESPACE": "Team_A"}, "PARAM_ONLYNAMESPACE: onlyNamespace 'Team_A'"),
+        ({"ARGOCD_APP_PARAMETERS": params(onlySelector="a=b=c")}, "parameter onlySelector: onlySelector 'a=b=c'"),
+        ({"ARGOCD_APP_PARAMETERS": json.dumps([{"name": "onlyNamespace", "map": {"a": "b"}}])}, "takes a string or an array of strings"),
+    ],
+)
+def test_bad_slice_parameters_are_errors(env, message):
+    settings, problems = read(env)
+    assert len(problems) == 1 and message in problems[0].message and problems[0].code == "invalid-parameter", problems

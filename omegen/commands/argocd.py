@@ -45,6 +45,7 @@ def generate() -> None:
             kubernetes_version=settings.kubernetes_version,
             cluster_version=settings.cluster_version,
             root=argocd_parameters.repository_root(Path("."), settings.source_path),
+            slice=settings.slice,
         )
     )
     shared.report(problems + list(build.diagnostics))

@@ -17,8 +17,11 @@ from omegen.commands import shared, summary
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when OUT is not up to date.")
 @click.option("--allow-empty", is_flag=True, help="Accept a SRC with no InferenceService (an empty output).")
 @click.option("--prune", is_flag=True, help="Allow a build that removes more than half of the services in OUT.")
+@shared.slice_options
 @shared.build_options
-def build(src: Path, out: Optional[Path], check: bool, allow_empty: bool, prune: bool, overlay, root, strict, no_builtin, fmt: str, verbose: bool, quiet: bool) -> None:
+def build(
+    src: Path, out: Optional[Path], check: bool, allow_empty: bool, prune: bool, only_namespaces, only_selectors, overlay, root, strict, no_builtin, fmt: str, verbose: bool, quiet: bool
+) -> None:
     """Compile SRC (default: the current directory) to Kubernetes YAML."""
     from omegen import pipeline  # deferred: `omegen --help` need not load every stage
 
@@ -33,6 +36,7 @@ def build(src: Path, out: Optional[Path], check: bool, allow_empty: bool, prune:
         allow_empty=allow_empty,
         prune=prune,
         root=root,
+        slice=shared.slice_of(only_namespaces, only_selectors),
     )
     result = pipeline.run(options)
     shared.report(result.diagnostics, fmt, verbose, quiet)  # once: `--format json` is a single array

@@ -20,14 +20,17 @@ from omegen.commands import shared
 @shared.root_option
 @shared.strict_option
 @shared.builtin_option
-def diff(base: str, src: Path, fmt: str, exit_code: bool, max_lines: int, overlay, root, strict, no_builtin) -> None:
+@shared.slice_options
+def diff(base: str, src: Path, fmt: str, exit_code: bool, max_lines: int, overlay, root, strict, no_builtin, only_namespaces, only_selectors) -> None:
     """Compare SRC (default: .) with BASE: a directory or a git revision of SRC's repository."""
     from omegen import pipeline  # deferred: `omegen --help` need not load every stage
     from omegen.impact import base as bases
     from omegen.impact import compare, report
 
+    chosen = shared.slice_of(only_namespaces, only_selectors)
+
     def build(directory: Path, root=None):
-        return pipeline.run(pipeline.Options(src=directory, write=False, strict=strict, builtin=shared.builtin(no_builtin), root=root))
+        return pipeline.run(pipeline.Options(src=directory, write=False, strict=strict, builtin=shared.builtin(no_builtin), root=root, slice=chosen))
 
     src = shared.source_dir(src, overlay)
     after = build(src, root)

@@ -133,3 +133,34 @@ def build_options(command):
     for option in reversed((overlay_option, root_option, strict_option, builtin_option, format_option, verbose_option, quiet_option)):
         command = option(command)
     return command
+
+
+only_namespace_option = click.option(
+    "--only-namespace",
+    "only_namespaces",
+    metavar="NS",
+    multiple=True,
+    help="Build only the InferenceServices in namespace NS, as written in the sources (repeatable: any of them).",
+)
+only_selector_option = click.option(
+    "--only-selector",
+    "only_selectors",
+    metavar="SELECTOR",
+    multiple=True,
+    help="Build only the InferenceServices whose labels, as written, match: key=value, key!=value, key, !key, comma-separated (repeatable: all must hold).",
+)
+
+
+def slice_options(command):
+    """--only-namespace and --only-selector (omegen/load/slices.py): a slice of the estate."""
+    return only_namespace_option(only_selector_option(command))
+
+
+def slice_of(namespaces, selectors):
+    """The Slice of the two options; a usage error (exit 2) when a value is not a namespace or selector."""
+    from omegen.load.slices import SliceError, make_slice
+
+    try:
+        return make_slice(namespaces, selectors)
+    except SliceError as exc:
+        raise click.UsageError(str(exc)) from None

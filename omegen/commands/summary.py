@@ -42,18 +42,16 @@ def _count(n: int, noun: str) -> str:
 
 def check_diff(out: Path, build) -> str:
     """The unified diff from OUT as it is to what the build would write, at most MAX_DIFF_LINES lines."""
-    from omegen.emit import tree
-
     changes = build.changes
     if changes is None:
         return ""
-    plan = tree.plan_tree(build.objects)
+    planned = changes.texts  # what the build would write (a slice's kustomization lists the other slices' files too)
     lines: list[str] = []
     for rel in sorted(set(changes.write) | set(changes.remove)):
         path = out / rel
         old = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.is_file() else []
-        new = plan.files.get(rel, "").splitlines(keepends=True)
-        lines.extend(difflib.unified_diff(old, new, f"a/{rel}", f"b/{rel}" if rel in plan.files else "/dev/null"))
+        new = planned.get(rel, "").splitlines(keepends=True)
+        lines.extend(difflib.unified_diff(old, new, f"a/{rel}", f"b/{rel}" if rel in planned else "/dev/null"))
     lines = [line if line.endswith("\n") else line + "\n" for line in lines]
     if len(lines) > MAX_DIFF_LINES:
         rest = len(lines) - MAX_DIFF_LINES

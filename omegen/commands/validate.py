@@ -22,8 +22,9 @@ from omegen.commands import shared, summary
     metavar="[PATH]",
     help="Also run kubeconform (from PATH, or the given executable) on the rendered output.",
 )
+@shared.slice_options
 @shared.build_options
-def validate(src: Path, kubeconform: Optional[str], overlay, root, strict, no_builtin, fmt: str, verbose: bool, quiet: bool) -> None:
+def validate(src: Path, kubeconform: Optional[str], only_namespaces, only_selectors, overlay, root, strict, no_builtin, fmt: str, verbose: bool, quiet: bool) -> None:
     """Load, resolve, render and validate SRC without writing anything."""
     from omegen import pipeline  # deferred: `omegen --help` need not load every stage
 
@@ -35,7 +36,8 @@ def validate(src: Path, kubeconform: Optional[str], overlay, root, strict, no_bu
         )
     result = pipeline.run(
         pipeline.Options(
-            src=shared.source_dir(src, overlay), write=False, strict=strict, builtin=shared.builtin(no_builtin), kubeconform=kubeconform, root=root
+            src=shared.source_dir(src, overlay), write=False, strict=strict, builtin=shared.builtin(no_builtin), kubeconform=kubeconform, root=root,
+            slice=shared.slice_of(only_namespaces, only_selectors),
         )
     )
     shared.report(result.diagnostics, fmt, verbose, quiet)

@@ -9,14 +9,14 @@ written through; omegen files whose service is gone are removed; an update is al
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Optional
 
 from omegen import yamlio
 from omegen.api import GENERATED_HEADER, Rendered
 from omegen.emit import transaction
-from omegen.errors import Diagnostic, error, has_errors
+from omegen.errors import Diagnostic, error, has_errors, warning
 from omegen.render.models import NO_SERVICE
 
 # Where cluster-scoped objects (ClusterBaseModels) go: not a valid namespace name.
@@ -73,7 +73,9 @@ def output_file(rendered: Rendered) -> str:
     return f"{namespace}/{name}.yaml"
 
 
-def plan_tree(objects: Iterable[Rendered]) -> Plan:
+def plan_tree(objects: Iterable[Rendered], kept: Iterable[str] = ()) -> Plan:
+    """The files of `objects`, and the kustomization listing them and the files `kept` (a slice's
+    build keeps the other slices' files, and lists them)."""
     by_file: dict = {}
     for r in order(objects):
         by_file.setdefault(output_file(r), []).append(r)
@@ -83,7 +85,7 @@ def plan_tree(objects: Iterable[Rendered]) -> Plan:
     kustomization = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
-        "resources": sorted(files),
+        "resources": sorted(set(files) | set(kept)),
     }
     files["kustomization.yaml"] = HEADER + yamlio.dump(kustomization)
     return Plan(files)
@@ -113,16 +115,24 @@ class Changes:
     write: tuple[str, ...]  # new or different
     remove: tuple[str, ...]  # omegen files whose service is gone
     foreign: tuple[str, ...]  # paths in the way that omegen did not write ("." is OUT itself)
-    planned: tuple[str, ...] = ()  # every file the tree should hold
+    planned: tuple[str, ...] = ()  # every file the tree should hold (a slice: every file it writes)
+    texts: dict = field(default_factory=dict, compare=False, repr=False)  # planned path → its text
 
 
-def update_tree(out: Path, objects: Iterable[Rendered], *, check: bool, prune: bool = False) -> tuple[Changes, list[Diagnostic]]:
+# A slice's build asks, of each omegen file in OUT, whether it is the slice's to rewrite or remove:
+# True, False (another slice's: kept and listed), None (cannot tell: kept, listed and reported).
+Owner = Callable[[str], Optional[bool]]
+
+
+def update_tree(out: Path, objects: Iterable[Rendered], *, check: bool, prune: bool = False, owner: Optional[Owner] = None) -> tuple[Changes, list[Diagnostic]]:
     """Bring OUT up to date (or, with `check`, only compare): the changes and what stood in the way.
     Nothing is written when anything is in the way; a failed or interrupted write leaves OUT as it
     was (emit/transaction). Removing more than half of OUT's services is in the way too, unless
-    `prune` says it is meant. The whole update holds a lock on OUT."""
+    `prune` says it is meant. The whole update holds a lock on OUT. With `owner` (a slice), only
+    the files it owns are written or removed, and the kustomization lists the others too."""
+    objects = list(objects)
     plan = plan_tree(objects)
-    changes = Changes((), (), (), tuple(sorted(plan.files)))
+    changes = Changes((), (), (), tuple(sorted(plan.files)), plan.files)
     made: list[Path] = []
     problems: list[Diagnostic] = []
     try:
@@ -136,10 +146,14 @@ def update_tree(out: Path, objects: Iterable[Rendered], *, check: bool, prune: b
                 problems += _interrupted(out)
             else:
                 problems += transaction.recover(out)
-            changes = diff_tree(out, plan)
+            if owner is not None:
+                kept, unknown = _not_owned(out, owner, plan)
+                plan = plan_tree(objects, kept)
+                problems += _unknown_owner(out, unknown)
+            changes = diff_tree(out, plan, owner)
             problems += _output_problems(out, changes, check)
             if not check and not prune:
-                problems += _mass_removal(out, changes)
+                problems += _mass_removal(out, changes, owner)
             if not check and not has_errors(problems):
                 transaction.write_tree(out, plan.files, changes.write, changes.remove)
     except transaction.Locked:
@@ -189,8 +203,51 @@ def _is_service_file(rel: str) -> bool:
     return "." not in rel.removesuffix(".yaml").rpartition("/")[2]
 
 
-def _mass_removal(out: Path, changes: Changes) -> list[Diagnostic]:
-    present = [rel for rel in _layout_files(out) if _is_service_file(rel) and _is_ours(out / rel)]
+def slice_owner(owns_service: Callable[[str, str], Optional[bool]]) -> Owner:
+    """A slice's `Owner` from its answer for a service file `<namespace>/<name>.yaml`. Model files
+    are never a slice's: every slice may use a model, so only the build of the whole estate (or
+    `emitModels: only`) writes and removes them."""
+
+    def owner(rel: str) -> Optional[bool]:
+        if not _is_service_file(rel):
+            return False
+        namespace, _, name = rel.removesuffix(".yaml").partition("/")
+        return owns_service(namespace, name)
+
+    return owner
+
+
+def _not_owned(out: Path, owner: Owner, plan: Plan) -> tuple[list[str], list[str]]:
+    """The omegen files in OUT a slice leaves alone: (all of them, those whose owner is unknown)."""
+    kept, unknown = [], []
+    for rel in _layout_files(out):
+        if rel in plan.files or not _is_ours(out / rel):
+            continue
+        owned = owner(rel)
+        if owned is not True:
+            kept.append(rel)
+        if owned is None:
+            unknown.append(rel)
+    return kept, unknown
+
+
+def _unknown_owner(out: Path, unknown: list[str]) -> list[Diagnostic]:
+    if not unknown:
+        return []
+    shown = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
+    return [
+        warning(
+            "slice-stale-file",
+            f"{len(unknown)} file(s) in {out} belong to InferenceServices no source defines any more ({shown}); a slice by "
+            "--only-selector cannot tell which slice they were in, so they were left in place: a build without --only-selector removes them",
+            str(out),
+        )
+    ]
+
+
+def _mass_removal(out: Path, changes: Changes, owner: Optional[Owner] = None) -> list[Diagnostic]:
+    # A slice counts only its own services: the others are not its to remove.
+    present = [rel for rel in _layout_files(out) if _is_service_file(rel) and _is_ours(out / rel) and (owner is None or owner(rel) is True)]
     removed = tuple(rel for rel in changes.remove if _is_service_file(rel))
     if not removed or len(removed) <= PRUNE_THRESHOLD * len(present):
         return []
@@ -206,7 +263,7 @@ def _mass_removal(out: Path, changes: Changes) -> list[Diagnostic]:
     ]
 
 
-def diff_tree(out: Path, plan: Plan) -> Changes:
+def diff_tree(out: Path, plan: Plan, owner: Optional[Owner] = None) -> Changes:
     write, foreign = [], set()
     for rel, text in sorted(plan.files.items()):
         path = out / rel
@@ -221,8 +278,8 @@ def diff_tree(out: Path, plan: Plan) -> Changes:
             foreign.add(rel)  # omegen never writes symlinks, so a symlink here is someone else's
         elif not path.exists() or path.read_bytes() != text.encode("utf-8"):
             write.append(rel)
-    remove = [rel for rel in _layout_files(out) if rel not in plan.files and _is_ours(out / rel)]
-    return Changes(tuple(write), tuple(remove), tuple(sorted(foreign)), tuple(sorted(plan.files)))
+    remove = [rel for rel in _layout_files(out) if rel not in plan.files and _is_ours(out / rel) and (owner is None or owner(rel) is True)]
+    return Changes(tuple(write), tuple(remove), tuple(sorted(foreign)), tuple(sorted(plan.files)), plan.files)
 
 
 def write_tree(out: Path, plan: Plan, changes: Changes) -> None:
