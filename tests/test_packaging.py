@@ -42,6 +42,7 @@ def test_wheel_contains_the_shipped_data(wheel):
     for directory in ("models", "schemas"):
         assert any(n.startswith(f"omegen/_data/{directory}/") for n in names), directory
     assert any(n.startswith("omegen/render/templates/") for n in names)
+    assert "omegen/render/templates/skeletons.json" in names  # what a build renders from
 
 
 def test_installed_wheel_works_from_another_directory(wheel, tmp_path):

@@ -1,5 +1,6 @@
-"""omegen's jinja2 templates: the sandbox refuses the known escapes, values come back as JSON gives
-them, and a template that fails is a diagnostic at the template and the service, never an exception."""
+"""omegen's jinja2 templates: the skeleton compiler refuses the known escapes (and the sandboxed
+environment it parses in refuses them too), values come back as JSON gives them, and a template that
+fails is a diagnostic at the template and the service, never an exception."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import pytest
 
 from omegen.api import Resolution
 from omegen.errors import Severity
-from omegen.render import workloads
+from omegen.render import skeletoncompile, skeletons
 from omegen.render.service import render_service
-from omegen.render.workloads import TemplateFailure, render_template
+from omegen.render.skeletons import TemplateFailure, render_template
 from test_render import RUNNER, make_model, make_runtime, make_service
 
 # Each is a way out of a jinja2 template that works in a plain Environment (most reach `os`, where
@@ -55,9 +56,18 @@ ESCAPES = [
 
 @pytest.mark.parametrize("source, refusal", ESCAPES, ids=[source for source, _ in ESCAPES])
 def test_the_real_environment_refuses_the_known_escapes(source, refusal):
-    template = workloads.environment().from_string(source)
+    template = skeletoncompile.environment().from_string(source)
     with pytest.raises(refusal):
         template.render(name="svc")
+
+
+@pytest.mark.parametrize("source, refusal", ESCAPES, ids=[source for source, _ in ESCAPES])
+def test_the_skeleton_compiler_refuses_the_known_escapes(source, refusal):
+    # What renders a service is the compiled skeleton: an escape must not even compile (no call, no
+    # filter but tojson, no `_` attribute), so nothing of it can run.
+    with pytest.raises(TemplateFailure) as failure:
+        skeletoncompile.compile_template("x.yaml.j2", f"a: 1\nb: {source}\n")
+    assert failure.value.line == 2, failure.value
 
 
 def test_the_escapes_are_escapes_outside_the_sandbox():
@@ -73,7 +83,7 @@ def test_the_escapes_are_escapes_outside_the_sandbox():
 
 
 def test_the_environment_is_sandboxed_and_strict():
-    env = workloads.environment()
+    env = skeletoncompile.environment()
     assert isinstance(env, jinja2.sandbox.ImmutableSandboxedEnvironment)
     assert env.undefined is jinja2.StrictUndefined
     with pytest.raises(jinja2.exceptions.UndefinedError):
@@ -82,15 +92,17 @@ def test_the_environment_is_sandboxed_and_strict():
 
 @pytest.fixture
 def templates(tmp_path, monkeypatch):
-    """Templates of the test's own, in front of omegen's, in the real sandboxed environment."""
+    """Templates of the test's own, in front of omegen's, compiled as omegen's are."""
 
     def use(files: dict):
         for name, text in files.items():
             (tmp_path / name).write_text(text)
-        loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(tmp_path)), jinja2.PackageLoader("omegen.render", "templates")])
-        monkeypatch.setattr(workloads, "environment", lambda: workloads.sandboxed_environment(loader))
+        monkeypatch.setattr(skeletons, "template_directories", [tmp_path, skeletons.TEMPLATE_DIRECTORY])
+        skeletons.skeleton.cache_clear()
 
-    return use
+    yield use
+    skeletons.skeleton.cache_clear()
+
 
 
 def test_template_values_come_back_as_json_would_give_them(templates):
@@ -104,7 +116,7 @@ def test_template_values_come_back_as_json_would_give_them(templates):
 
 def test_a_failing_builtin_template_names_itself_and_its_line():
     # omegen's own service.yaml.j2, short of a value: the first line that needs it is the one named.
-    lines = (Path(workloads.__file__).parent / "templates" / "service.yaml.j2").read_text().splitlines()
+    lines = (Path(skeletons.__file__).parent / "templates" / "service.yaml.j2").read_text().splitlines()
     labels_line = next(i for i, line in enumerate(lines, 1) if "labels |" in line)
     with pytest.raises(TemplateFailure) as failure:
         render_template("service.yaml.j2", name="svc", namespace="ns")
@@ -122,12 +134,16 @@ def _render_with_service_template(templates, text):
 @pytest.mark.parametrize(
     "text, line, problem",
     [
-        ("kind: Service\nname: {{ undefined_value }}\n", 2, "UndefinedError: 'undefined_value' is undefined"),
-        ("kind: Service\n\nx: {{ ''.__class__ }}\n", 3, "SecurityError: access to attribute '__class__' of 'str' object is unsafe."),
+        ("kind: Service\nname: {{ undefined_value | tojson }}\n", 2, "UndefinedError: 'undefined_value' is undefined"),
+        ("kind: Service\n{% if labels.nope.deeper is none %}\nx: 1\n{% endif %}\n", 2, "UndefinedError: 'dict object' has no attribute 'nope'"),
+        ("kind: Service\n\nx: {{ ''.__class__ | tojson }}\n", 3, "attribute '__class__' is not allowed in a skeleton"),
+        ("kind: Service\n\nx: {{ name }}\n", 3, "every value in a skeleton is written {{ expression | tojson }}"),
+        ("kind: Service\nx: a-{{ name | tojson }}\n", 2, "a value in a skeleton must be a whole YAML value"),
+        ("kind: Service\nx: {{ {1: 2, 'a': 3} | tojson }}\n", 2, "TypeError: '<' not supported between instances of 'str' and 'int'"),
         ("kind: Service\n{% if %}\n", 2, "TemplateSyntaxError: Expected an expression, got 'end of statement block'"),
         ("kind: Service\nkind: again\n", 2, "its output is not YAML: duplicate key 'kind' (first defined at line 1)"),
     ],
-    ids=["undefined", "sandbox", "syntax", "not-yaml"],
+    ids=["undefined", "undefined-key", "sandbox", "not-tojson", "part-of-a-string", "not-json", "syntax", "not-yaml"],
 )
 def test_a_template_error_is_a_diagnostic_at_the_template_and_the_service(templates, text, line, problem):
     objects, diagnostics = _render_with_service_template(templates, text)

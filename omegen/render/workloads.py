@@ -1,27 +1,20 @@
-"""Kubernetes objects for a resolved component, from the jinja2 skeletons in `omegen/render/templates/`.
+"""Kubernetes objects for a resolved component, from the skeletons in `omegen/render/templates/`.
 
-The templates hold metadata and structure only; every value reaches them as JSON through `tojson`
-(JSON is YAML flow syntax), in an immutable sandboxed environment with `StrictUndefined`. They are
-omegen's own: a team changes the output with overlays, not with templates of its own. A template that
-fails (to render, or to give YAML) raises `TemplateFailure`, which `render_service` reports.
+The templates hold metadata and structure only; every value reaches them through `tojson`, as JSON
+gives it, and they are filled as data (render/skeletons.py). They are omegen's own: a team changes
+the output with overlays, not with templates of its own. A template that fails raises
+`TemplateFailure`, which `render_service` reports.
 """
 
 from __future__ import annotations
 
-import contextvars
-import json
-import traceback
-from functools import lru_cache
-from typing import Any, Optional
-
-import jinja2
-import jinja2.sandbox
-
-from omegen import yamlio
 from omegen.render.components import Component
 from omegen.render.webhooks import INJECT_MODEL_INIT
 from omegen.render.modelref import truncate_with_hash
 from omegen.render.context import DEFAULT_PORT, LEADER_LABEL, MANAGED_BY, ROUTER
+from omegen.render.skeletons import TemplateFailure, render_template
+
+__all__ = ["TemplateFailure", "component_objects", "endpoint_service", "render_template"]
 
 LWS_API = "leaderworkerset.x-k8s.io/v1"
 LWS_NAME_MAX = 48
@@ -42,114 +35,6 @@ WORKER_DROPPED_ANNOTATIONS = ("prometheus.io/path", "prometheus.io/port", "prome
 SERVICE_TYPE = "ome.io/service-type"
 LOAD_BALANCER_IP = "ome.io/load-balancer-ip"
 SERVICE_TYPES = ("ClusterIP", "LoadBalancer", "NodePort")
-# Empty maps that mean something and must survive pruning (`emptyDir: {}`, "all pods" selectors).
-MEANINGFUL_EMPTY = frozenset({"emptyDir", "labelSelector", "namespaceSelector", "podSelector", "selector"})
-
-
-# Values reach the skeletons through `tojson`. Parsing their JSON back through the YAML loader was
-# half of a build's time, so `tojson` writes a placeholder string instead and the value itself is put
-# back after the (now small) skeleton is parsed: the same objects as JSON would give, at JSON speed.
-_PLACEHOLDER = "\x00omegen-value:"
-_rendered_values: contextvars.ContextVar[list] = contextvars.ContextVar("rendered_values")
-
-
-TEMPLATES = "omegen/render/templates"  # how a diagnostic names a template
-
-
-class TemplateFailure(Exception):
-    """One of omegen's templates failed: a bug in omegen, reported at the template and the service."""
-
-    def __init__(self, template: str, line: int, problem: str):
-        super().__init__(f"{template}:{line}: {problem}" if line else f"{template}: {problem}")
-        self.template, self.line, self.problem = template, line, problem
-
-    @property
-    def where(self) -> str:
-        return f"{TEMPLATES}/{self.template}" + (f":{self.line}" if self.line else "")
-
-
-@jinja2.pass_context  # a context filter is never run on constants at compile time
-def _tojson(_context: Any, value: Any, indent: Optional[int] = None) -> str:
-    # `indent` (jinja2's own tojson takes it) changes nothing: the value itself is put back.
-    if isinstance(value, jinja2.Undefined):
-        value._fail_with_undefined_error()  # StrictUndefined everywhere, a filter's argument included
-    values = _rendered_values.get()
-    values.append(json.loads(json.dumps(value, sort_keys=True, ensure_ascii=False)))  # exactly JSON's view
-    return json.dumps(f"{_PLACEHOLDER}{len(values) - 1}")
-
-
-def sandboxed_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
-    """The environment every template renders in: sandboxed (no attribute that starts with `_`, no
-    mutation of a value, `str.format` checked the same way), strict about undefined names."""
-    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
-        loader=loader,
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-    )
-    env.filters["tojson"] = _tojson
-    return env
-
-
-@lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
-    return sandboxed_environment(jinja2.PackageLoader("omegen.render", "templates"))
-
-
-def render_template(template: str, /, **values: Any) -> list[dict]:
-    """The objects a template produces (a template may hold several documents), pruned."""
-    token = _rendered_values.set([])
-    try:
-        text = environment().get_template(template).render(**values)
-        inserted = _rendered_values.get()
-    except Exception as exc:  # noqa: BLE001 - whatever a template raises is the template's failure
-        raise TemplateFailure(template, _template_line(exc, template), _problem(exc)) from exc
-    finally:
-        _rendered_values.reset(token)
-    try:
-        docs = list(yamlio.load_documents(text, positions=False))
-    except yamlio.YAMLError as exc:
-        raise TemplateFailure(template, exc.line, f"its output is not YAML: {exc.message}") from exc
-    return [prune(_put_back(doc.data, inserted)) for doc in docs if doc.data is not None]
-
-
-def _template_line(exc: Exception, template: str) -> int:
-    """The template's line: a syntax error knows it; jinja2 puts a runtime error's template frame in
-    the traceback, under the template's file name."""
-    if isinstance(exc, jinja2.TemplateSyntaxError):
-        return exc.lineno
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.replace("\\", "/").endswith("/" + template)]
-    return (frames[-1].lineno or 0) if frames else 0
-
-
-def _problem(exc: Exception) -> str:
-    message = getattr(exc, "message", None) or str(exc)
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-
-
-def _put_back(value: Any, inserted: list) -> Any:
-    if isinstance(value, str) and value.startswith(_PLACEHOLDER):
-        return inserted[int(value[len(_PLACEHOLDER) :])]
-    if isinstance(value, dict):
-        return {k: _put_back(v, inserted) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_put_back(v, inserted) for v in value]
-    return value
-
-
-def prune(value: Any, key: str = "") -> Any:
-    """Drop None, empty lists and empty maps (except the meaningful ones), recursively."""
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            v = prune(v, k)
-            if v is None or (isinstance(v, list) and not v) or (isinstance(v, dict) and not v and k not in MEANINGFUL_EMPTY):
-                continue
-            out[k] = v
-        return out
-    if isinstance(value, list):
-        return [prune(v, key) for v in value if v is not None]
-    return value
 
 
 # ------------------------------------------------------------------------------------------ names
