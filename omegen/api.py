@@ -22,8 +22,9 @@ CLUSTER_BASE_MODEL = "ClusterBaseModel"
 BASE_MODEL = "BaseModel"
 INFERENCE_SERVICE = "InferenceService"
 FINE_TUNED_WEIGHT = "FineTunedWeight"
-KINDS = (CLUSTER_SERVING_RUNTIME, SERVING_RUNTIME, CLUSTER_BASE_MODEL, BASE_MODEL, INFERENCE_SERVICE, FINE_TUNED_WEIGHT)
-CLUSTER_SCOPED = (CLUSTER_SERVING_RUNTIME, CLUSTER_BASE_MODEL, FINE_TUNED_WEIGHT)
+ACCELERATOR_CLASS = "AcceleratorClass"
+KINDS = (CLUSTER_SERVING_RUNTIME, SERVING_RUNTIME, CLUSTER_BASE_MODEL, BASE_MODEL, INFERENCE_SERVICE, FINE_TUNED_WEIGHT, ACCELERATOR_CLASS)
+CLUSTER_SCOPED = (CLUSTER_SERVING_RUNTIME, CLUSTER_BASE_MODEL, FINE_TUNED_WEIGHT, ACCELERATOR_CLASS)
 
 SEED = "seed"
 OME = "ome"
@@ -76,16 +77,10 @@ class SizeRange:
     max: Optional[Size]
 
     def contains(self, size: Size) -> bool:
-        if self.min is not None and size.value < self.min.value:
-            return False
-        if self.max is not None and size.value > self.max.value:
-            return False
-        return True
+        return (self.min is None or size.value >= self.min.value) and (self.max is None or size.value <= self.max.value)
 
     def text(self) -> str:
-        lo = self.min.text if self.min else ""
-        hi = self.max.text if self.max else ""
-        return f"[{lo}, {hi}]"
+        return f"[{self.min.text if self.min else ''}, {self.max.text if self.max else ''}]"
 
 
 class _Located:
@@ -106,20 +101,8 @@ class _Located:
 # OME's ComponentExtensionSpec: fields of an engine/decoder/router spec (or a seed predictor) that
 # describe the component, not its pod.
 COMPONENT_EXTENSION_FIELDS = frozenset(
-    {
-        "labels",
-        "annotations",
-        "minReplicas",
-        "maxReplicas",
-        "scaleMetric",
-        "scaleTarget",
-        "minAvailable",
-        "maxUnavailable",
-        "deploymentStrategy",
-        "containerConcurrency",
-        "timeoutSeconds",
-        "canaryTrafficPercent",
-    }
+    {"labels", "annotations", "minReplicas", "maxReplicas", "scaleMetric", "scaleTarget", "minAvailable", "maxUnavailable"}
+    | {"deploymentStrategy", "containerConcurrency", "timeoutSeconds", "canaryTrafficPercent"}
 )
 # Every field of a component spec that is not a pod-spec field.
 COMPONENT_FIELDS = COMPONENT_EXTENSION_FIELDS | {"kedaConfig", "acceleratorOverride", "runner", "leader", "worker", "config"}
@@ -145,6 +128,11 @@ class FormatEntry:
     framework_operator: str = "Equal"
     auto_select: bool = False
     priority: Optional[int] = None
+    # OME dialect: whether `modelFormat`/`modelFramework` are set, and their weights (CRD default 1)
+    ome_format: bool = False
+    ome_framework: bool = False
+    weights: tuple[int, int] = (1, 1)  # (format, framework), scored by OME's GetSupportedModelFormat
+    accelerator_config: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -162,6 +150,7 @@ class Runtime(_Located):
     disabled: bool = False
     creation_timestamp: Optional[str] = None  # RFC 3339 text as written; compared as a datetime
     builtin: bool = False
+    accelerator_classes: tuple[str, ...] = ()  # spec.acceleratorRequirements.acceleratorClasses, in order
     # OME-shaped component configs after dialect normalization (seed `containers` → engine runner).
     engine: Optional[dict] = field(default=None, compare=False)
     decoder: Optional[dict] = field(default=None, compare=False)
@@ -228,6 +217,20 @@ class FineTunedWeight(_Located):
 
 
 @dataclass(frozen=True)
+class AcceleratorClass(_Located):
+    """An AcceleratorClass (cluster-scoped), `spec` as written (resolve/ and render/accelerators.py)."""
+
+    kind: str
+    name: str
+    namespace: None
+    origin: Origin
+    spec: dict = field(default_factory=dict, compare=False)
+    builtin: bool = False
+    field_marks: dict = field(default_factory=dict, compare=False, repr=False)
+    source_paths: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class InferenceService(_Located):
     """An InferenceService with `predictor` (seed) folded into `engine`/`model`/`runtime` (OME)."""
 
@@ -240,6 +243,7 @@ class InferenceService(_Located):
     fine_tuned_weights: tuple[str, ...] = ()  # `spec.model.fineTunedWeights` (seed: predictor.model)
     runtime_name: Optional[str] = None
     protocol_version: Optional[str] = None
+    accelerator_selector: Optional[dict] = field(default=None, compare=False)  # spec.acceleratorSelector
     engine: Optional[dict] = field(default=None, compare=False)
     decoder: Optional[dict] = field(default=None, compare=False)
     router: Optional[dict] = field(default=None, compare=False)
@@ -300,6 +304,7 @@ class Sources:
     models: Mapping[tuple, Model] = field(default_factory=dict)
     services: Mapping[tuple, InferenceService] = field(default_factory=dict)
     fine_tuned_weights: Mapping[tuple, FineTunedWeight] = field(default_factory=dict)  # (kind, None, name)
+    accelerator_classes: Mapping[str, AcceleratorClass] = field(default_factory=dict)  # by name
     # Objects whose documents had errors: identity (kind, namespace or None, name) → "file:line", so a
     # reference to one says why it is missing instead of "not found".
     rejected: Mapping[tuple, str] = field(default_factory=dict)
@@ -369,6 +374,7 @@ class Resolution:
     decided_by: Optional[str] = None
     diagnostics: tuple = ()  # of errors.Diagnostic
     fine_tuned: tuple[FineTunedWeight, ...] = ()  # the service's fineTunedWeights, found (resolve.finetuned)
+    accelerators: tuple = ()  # resolve.accelerators.Choice per engine/decoder, when the runtime lists classes
 
 
 def _to_source_path(source_paths: Mapping, field_path: str) -> str:

@@ -109,10 +109,10 @@ STAGES: dict[str, dict[str, Code]] = {
         ),
         "unrendered-field": Code(
             WARNING,
-            "A source field OME acts on that omegen does not render (Knative, KEDA, AcceleratorClasses, fine-tuned weights, ...); an error when it changes what is served, else a warning.",
+            "A source field OME acts on that omegen does not render (Knative, KEDA, ...), or one OME's controller does not read (an accelerator requirement other than acceleratorClasses); an error when it changes what is served, else a warning.",
             "Remove the field, or provide what it asks for some other way.",
         ),
-        "unrendered-kind": Code(WARNING, "An OME kind omegen does not compile (FineTunedWeight, AcceleratorClass, BenchmarkJob, ...).", "Apply it separately, or remove it from the source tree."),
+        "unrendered-kind": Code(WARNING, "An OME kind omegen does not compile (BenchmarkJob, ...).", "Apply it separately, or remove it from the source tree."),
         "duplicate-object": Code(ERROR, "Two source objects have the same kind, namespace and name.", "Rename or remove one of them (the message names both files)."),
         "builtin-replaced": Code(
             INFO, "A source object has the identity of a built-in runtime or model and replaces it.", "Nothing, if that is intended; otherwise rename your object."
@@ -139,6 +139,36 @@ STAGES: dict[str, dict[str, Code]] = {
         "stacked-fine-tuned-weights": Code(ERROR, "The service names more than one fine-tuned weight; OME does not serve stacked weights.", "Name one FineTunedWeight."),
         "fine-tuned-weight-not-found": Code(ERROR, "No FineTunedWeight of the name the service gives exists (or its definition has errors).", "Define the FineTunedWeight, or correct the name."),
         "fine-tuned-weight-strategy": Code(ERROR, "A FineTunedWeight has no spec.hyperParameters.strategy, which OME copies into the pods' labels and annotations.", "Add spec.hyperParameters.strategy."),
+        "accelerator-class-not-found": Code(
+            ERROR,
+            "An AcceleratorClass the service names (acceleratorSelector or acceleratorOverride), or one its runtime lists for a policy to choose from, is not in the sources (or its definition has errors); OME's controller fails the reconcile.",
+            "Add the AcceleratorClass to the sources, or correct the name (the message suggests close ones).",
+        ),
+        "no-accelerator-class": Code(
+            ERROR,
+            "No class the runtime lists meets spec.acceleratorSelector.constraints (or, for Cheapest, none states a cost); OME would run the pods with no class at all.",
+            "Relax the constraints, add a class to the runtime's acceleratorRequirements.acceleratorClasses, or name a class.",
+        ),
+        "accelerator-availability-unknown": Code(
+            WARNING,
+            "Policy FirstAvailable: offline there is no cluster state, so the first class in the runtime's list that meets the constraints is used, available or not.",
+            "Name the class in spec.acceleratorSelector.acceleratorClass, or use BestFit, Cheapest or MostCapable.",
+        ),
+        "accelerator-ignored": Code(
+            WARNING,
+            "An acceleratorSelector/acceleratorOverride policy or constraints has no effect: the runtime lists no acceleratorRequirements.acceleratorClasses, and OME chooses classes only from that list.",
+            "List the classes in the runtime, or remove the selector.",
+        ),
+        "accelerator-config-unused": Code(
+            WARNING,
+            "A format entry's acceleratorConfig for the chosen class is not applied: OME applies only the acceleratorConfig of the entry its GetSupportedModelFormat picks (the highest score by modelFormat and modelFramework; none for entries without modelFormat).",
+            "Move the acceleratorConfig to the entry the message names, or give the entry a modelFormat.",
+        ),
+        "accelerator-annotation-only": Code(
+            WARNING,
+            "The ome.io/accelerator-class annotation only filters runtimes; OME applies no AcceleratorClass to the pods for it.",
+            "Name the class in spec.acceleratorSelector.acceleratorClass (it filters runtimes the same way and is applied).",
+        ),
         "model-not-found": Code(ERROR, "The service names no model, or no BaseModel/ClusterBaseModel of that name exists (or its definition has errors).", "Add spec.model.name, or define the model."),
         "model-disabled": Code(ERROR, "The service's model is disabled.", "Enable the model, or serve another one."),
         "model-incomplete": Code(

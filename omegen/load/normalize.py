@@ -20,11 +20,13 @@ from omegen.api import (
     CLUSTER_SCOPED,
     CLUSTER_SERVING_RUNTIME,
     COMPONENT_EXTENSION_FIELDS,
+    ACCELERATOR_CLASS,
     FINE_TUNED_WEIGHT,
     OME,
     SEED,
     SERVING_CONTAINER,
     SERVING_RUNTIME,
+    AcceleratorClass,
     Config,
     FineTunedWeight,
     FormatEntry,
@@ -65,6 +67,8 @@ def normalize(found: SourceDocument, config: Config):
         return _model(found, config)
     if kind == FINE_TUNED_WEIGHT:
         return _fine_tuned_weight(found, config)
+    if kind == ACCELERATOR_CLASS:
+        return _accelerator_class(found, config)
     return _service(found, config)
 
 
@@ -110,6 +114,7 @@ def _runtime(found: SourceDocument, config: Config):
         disabled=bool(spec.get("disabled")),
         creation_timestamp=created,
         builtin=found.builtin,
+        accelerator_classes=_names((spec.get("acceleratorRequirements") or {}).get("acceleratorClasses")),
         engine=engine,
         decoder=decoder,
         router=router,
@@ -155,7 +160,16 @@ def _format_entry(index: int, entry: dict) -> FormatEntry:
         framework_operator=framework.get("operator") or "Equal",
         auto_select=entry.get("autoSelect") is True,
         priority=entry.get("priority"),
+        ome_format=isinstance(entry.get("modelFormat"), dict),
+        ome_framework=isinstance(entry.get("modelFramework"), dict),
+        weights=(_weight(model_format), _weight(framework)),
+        accelerator_config=copy.deepcopy(entry.get("acceleratorConfig") or {}),
     )
+
+
+def _weight(part: dict) -> int:
+    weight = part.get("weight")  # the CRD defaults an unset weight to 1
+    return weight if isinstance(weight, int) and not isinstance(weight, bool) else 1
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -316,6 +330,12 @@ def _fine_tuned_weight(found: SourceDocument, config: Config):
     return weight, []
 
 
+def _accelerator_class(found: SourceDocument, config: Config):
+    name = _metadata(found, config)[0]
+    spec = copy.deepcopy(found.doc.data.get("spec") or {})
+    return AcceleratorClass(found.kind, name, None, found.origin(), spec, found.builtin, found.field_marks()), []
+
+
 # ---------------------------------------------------------------------------------------- services
 
 
@@ -338,6 +358,7 @@ def _service(found: SourceDocument, config: Config):
         origin=found.origin(),
         labels=labels,
         annotations=annotations,
+        accelerator_selector=copy.deepcopy(spec.get("acceleratorSelector")),
         field_marks=found.field_marks(),
     )
     if predictor is not None:

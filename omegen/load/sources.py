@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from omegen.load import inputschema, layers, targetversion, unrendered
-from omegen.api import API_VERSION, CLUSTER_SCOPED, INFERENCE_SERVICE, Config, FineTunedWeight, InferenceService, Model, Runtime, Sources
+from omegen.api import API_VERSION, CLUSTER_SCOPED, INFERENCE_SERVICE, AcceleratorClass, Config, FineTunedWeight, InferenceService, Model, Runtime, Sources
 from omegen.load.config import CONFIG_FILE
 from omegen.load.layers import Plan
 from omegen.load.discover import SourceDocument, discover, read_documents
@@ -116,6 +116,7 @@ def _build_sources(docs: list[SourceDocument], config: Config, diagnostics: list
     models: dict = {}
     services: dict = {}
     weights: dict = {}
+    classes: dict = {}
     seen: dict = {}  # identity → SourceDocument, for duplicate reports
     rejected: dict = {}  # identity → "file:line" of documents dropped for their errors
     for found in docs:
@@ -137,7 +138,8 @@ def _build_sources(docs: list[SourceDocument], config: Config, diagnostics: list
             continue
         identity = _identity(obj)
         table = (
-            runtimes if isinstance(obj, Runtime) else models if isinstance(obj, Model) else weights if isinstance(obj, FineTunedWeight) else services
+            runtimes if isinstance(obj, Runtime) else models if isinstance(obj, Model) else weights if isinstance(obj, FineTunedWeight)
+            else classes if isinstance(obj, AcceleratorClass) else services
         )
         if identity in seen:
             first = seen[identity]
@@ -158,10 +160,10 @@ def _build_sources(docs: list[SourceDocument], config: Config, diagnostics: list
             obj = replace(obj, layers=found.layers)
         if found.patched:
             obj = replace(obj, patched=found.patched)
-        table[_key(obj)] = obj
+        table[obj.name if isinstance(obj, AcceleratorClass) else _key(obj)] = obj
     for identity in seen:
         rejected.pop(identity, None)  # another, valid definition exists
-    return Sources(config=config, runtimes=runtimes, models=models, services=services, fine_tuned_weights=weights, rejected=rejected)
+    return Sources(config=config, runtimes=runtimes, models=models, services=services, fine_tuned_weights=weights, accelerator_classes=classes, rejected=rejected)
 
 
 def _claimed_identity(found: SourceDocument, config: Config) -> Optional[tuple]:

@@ -1,11 +1,11 @@
 """Every input omegen accepts but does not render, in one table, each reported by name.
 
 OME's API has fields and annotations that only mean something with software omegen does not render
-(Knative, KEDA, AcceleratorClasses, ingress controllers). Our
+(Knative, KEDA, ingress controllers). Our
 output is applied with pruning on, so none of them may vanish in silence:
 
 - a field that changes *what is served* is an error until it is rendered (the base model would be
-  served instead of the fine-tuned weights; the pods would not get the selected accelerator);
+  served instead of the fine-tuned weights);
 - every other one is a warning (an error under --strict).
 
 When one of them becomes rendered, its row is deleted here, and nothing else needs to change.
@@ -53,10 +53,11 @@ class Unrendered:
 
 
 _SERVED = "so the pods would serve something other than what this asks for; omegen does not render it yet"
-_ACCELERATOR = f"AcceleratorClass selection picks the pods' GPUs, resources, node selector and args, {_SERVED}"
+_NOT_READ = "OME's controller does not read it (acceleratorclassselector, components/base.go), so it changes nothing"
+_OVERRIDE_CONSTRAINTS = "OME filters classes by spec.acceleratorSelector.constraints only (acceleratorclassselector getAcceleratorClassByPolicy)"
+_RUNTIME_OVERRIDE = "OME reads acceleratorOverride from the InferenceService only (acceleratorclassselector getComponentAcceleratorOverride)"
 _KNATIVE = "it needs Knative Serving, which omegen does not render"
 _KEDA = "KEDA autoscaling is not rendered (no ScaledObject); replicas follow minReplicas/maxReplicas"
-_CLASSES = "used only with AcceleratorClasses, which omegen does not render"
 
 
 def _component_rows(kinds, components, field, severity, why) -> list[Unrendered]:
@@ -68,12 +69,15 @@ def _not_one(value) -> bool:
 
 
 TABLE: tuple[Unrendered, ...] = (
-    # What is served: errors.
-    Unrendered(SERVICES, Severity.ERROR, _ACCELERATOR, ("spec", "acceleratorSelector")),
-    Unrendered(SERVICES, Severity.ERROR, _ACCELERATOR, annotation="ome.io/accelerator-class"),
-    *_component_rows(SERVICES, ("engine", "decoder"), "acceleratorOverride", Severity.ERROR, _ACCELERATOR),
-    *_component_rows(RUNTIMES, ("engineConfig", "decoderConfig"), "acceleratorOverride", Severity.ERROR, _ACCELERATOR),
-    # Everything else: warnings.
+    # What is served: errors (none today). Everything else: warnings.
+    *_component_rows(RUNTIMES, ("engineConfig", "decoderConfig"), "acceleratorOverride", Severity.WARNING, _RUNTIME_OVERRIDE),
+    *[Unrendered(SERVICES, Severity.WARNING, _OVERRIDE_CONSTRAINTS, ("spec", c, "acceleratorOverride", "constraints")) for c in ("engine", "decoder")],
+    *[
+        Unrendered(RUNTIMES, Severity.WARNING, _NOT_READ, ("spec", "acceleratorRequirements", name))
+        for name in ("minMemory", "minComputePerformanceTFLOPS", "minArchitectureVersion", "requiredFeatures", "preferredPrecisions")
+    ],
+    Unrendered(RUNTIMES, Severity.WARNING, _NOT_READ, ("spec", "supportedModelFormats", "*", "acceleratorConfig", "*", "minMemoryPerBillionParams")),
+    Unrendered(RUNTIMES, Severity.WARNING, _NOT_READ, ("spec", "supportedModelFormats", "*", "acceleratorConfig", "*", "tensorParallelismOverride", "dataParallelSize")),
     Unrendered(SERVICES, Severity.WARNING, _KEDA, ("spec", "kedaConfig")),
     *_component_rows(SERVICES, _SERVICE_COMPONENTS, "kedaConfig", Severity.WARNING, _KEDA),
     *_component_rows(RUNTIMES, _RUNTIME_COMPONENTS, "kedaConfig", Severity.WARNING, _KEDA),
@@ -84,8 +88,6 @@ TABLE: tuple[Unrendered, ...] = (
         + _component_rows(RUNTIMES, _RUNTIME_COMPONENTS, field, Severity.WARNING, _KNATIVE)
     ],
     Unrendered(SERVICES, Severity.WARNING, "the seed's model storageUri is not rendered: the model's storage.path is mounted", ("spec", "predictor", "model", "storageUri")),
-    Unrendered(RUNTIMES, Severity.WARNING, _CLASSES, ("spec", "acceleratorRequirements")),
-    Unrendered(RUNTIMES, Severity.WARNING, _CLASSES, ("spec", "supportedModelFormats", "*", "acceleratorConfig")),
     *[
         Unrendered(
             RUNTIMES,
@@ -107,7 +109,6 @@ TABLE: tuple[Unrendered, ...] = (
 
 # ome.io kinds omegen reads no further than their kind: documents, not fields.
 UNRENDERED_KINDS: dict[str, str] = {
-    "AcceleratorClass": "accelerator classes are not rendered yet; a service selecting one is an error",
     "BenchmarkJob": "benchmark jobs are not rendered; run them with OME",
 }
 

@@ -41,7 +41,7 @@ from omegen.render.context import (
 
 MAKERS = {Severity.ERROR: error, Severity.WARNING: warning, Severity.INFO: info}
 
-# Fields accepted by OME's API and not rendered (Knative, KEDA, AcceleratorClasses) are reported
+# Fields accepted by OME's API and not rendered (Knative, KEDA) are reported
 # once, at their source, by load/unrendered.py.
 
 
@@ -108,9 +108,11 @@ def build_component(
     *,
     webhooks: str = WEBHOOKS_EMULATE,
     fine_tuned: tuple = (),
+    accelerators: tuple = (),
 ) -> tuple[Optional[Component], list[Diagnostic]]:
     ctx = RenderContext(service, runtime, model, webhooks)
     ctx.fine_tuned = fine_tuned[0] if fine_tuned else None
+    ctx.accelerator = next((c for c in accelerators if c.component == component), None)
     result = _build(ctx, component)
     return result, ctx.diagnostics
 

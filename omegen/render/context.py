@@ -32,6 +32,7 @@ class RenderContext:
         self.pod_annotations: dict = {}  # the component's annotations as its pods carry them
         self.rdma: Optional[dict] = None  # the annotations asking for RDMA, when omegen injects it
         self.fine_tuned = None  # the service's FineTunedWeight (render.finetuned), if any
+        self.accelerator = None  # the component's resolve.accelerators.Choice (render.accelerators), if any
         self.diagnostics: list[Diagnostic] = []
 
     def origin(self, component: str, path: Path = "") -> FieldOrigin:

@@ -19,7 +19,7 @@ from omegen.render.context import (
     string,
     strings,
 )
-from omegen.render import finetuned, webhooks
+from omegen.render import accelerators, finetuned, webhooks
 from omegen.render.quantities import gpu_count, missing_limits, quantity_problems, request_limit_conflicts
 from omegen.safeget import as_dict
 
@@ -188,7 +188,8 @@ def wire_serving_container(
         container["volumeMounts"] = mounts
     if component != ROUTER:
         container = finetuned.wire_container(ctx, container)
-        gpus = gpu_count(container)
+        container = accelerators.wire_container(ctx, component, container)
+        gpus = gpu_count(container) if accelerators.choice(ctx) is None else 0  # OME: no PARALLELISM_SIZE with a class
         if gpus > 0:
             container["env"] = upsert_env(container.get("env"), "PARALLELISM_SIZE", str(gpus * (1 + workers)))
     if deployment and container.get("name") == SERVING_CONTAINER and "readinessProbe" not in container:
@@ -289,6 +290,8 @@ def finish_pod(ctx: RenderContext, component: str, pod: dict) -> dict:
             # IsEmptyModelDirVolumeRequired → UpdatePodSpecVolumes (components/base.go)
             pod["volumes"] = volumes + [{"name": webhooks.MODEL_EMPTY_DIR, "emptyDir": {"medium": "Memory"}}]
         pod["volumes"] = finetuned.pod_volumes(ctx, list(pod.get("volumes") or []))
+    if component != ROUTER:
+        pod = accelerators.pod(ctx, component, pod, model is not None and not finetuned.merged(ctx))
     if component == ROUTER:
         pod.setdefault("serviceAccountName", f"{ctx.service.name}-router")
     for key, value in POD_DEFAULTS.items():

@@ -36,7 +36,9 @@ def render_service(resolution: Resolution, *, webhooks: str = WEBHOOKS_EMULATE) 
 
     components: dict[str, Component] = {}
     for name in declared_components(service):
-        component, problems = build_component(service, runtime, model, name, webhooks=webhooks, fine_tuned=resolution.fine_tuned)
+        component, problems = build_component(
+            service, runtime, model, name, webhooks=webhooks, fine_tuned=resolution.fine_tuned, accelerators=resolution.accelerators
+        )
         diagnostics.extend(problems)
         if component is not None:
             components[name] = component
@@ -59,10 +61,13 @@ def render_service(resolution: Resolution, *, webhooks: str = WEBHOOKS_EMULATE) 
 def _template_error(failure: TemplateFailure, service: InferenceService) -> Diagnostic:
     """At the service (the user's file) and naming the template: the template is omegen's, so the
     fix is omegen's, but the report must say which service it stopped."""
-    return at(
-        error,
+    at = service.where()
+    return error(
         "template-error",
         f"InferenceService {service.namespace}/{service.name}: template {failure.where} failed: {failure.problem}; "
         "this is a bug in omegen, please report it",
-        service.where(),
+        at.file,
+        at.line,
+        at.column,
+        at.field,
     )

@@ -41,6 +41,17 @@ def explain_json(resolution: Resolution, eligible_only: bool = False) -> dict:
         ],
         "diagnostics": [d.as_dict() for d in sort_diagnostics(resolution.diagnostics)],
     }
+    if resolution.accelerators:  # only with accelerator classes, as overlayPatches
+        out["accelerators"] = [
+            {
+                "component": c.component,
+                "name": c.name,
+                "decidedBy": c.decided_by,
+                "formatEntry": c.entry.path if c.entry is not None else None,
+                "candidates": [{"name": v.name, "eligible": v.eligible, "selected": v.selected, "reason": v.reason} for v in c.candidates],
+            }
+            for c in resolution.accelerators
+        ]
     patched = overlay_patches(resolution)
     if patched:  # only for overlays: design.md's four keys stay the whole answer otherwise
         out["overlayPatches"] = [{"object": obj, "field": path, "patch": patch} for obj, path, patch in patched]
@@ -142,6 +153,14 @@ def explain_text(
         lines.append(f"Decided by: {rule} ({_DECIDED_BY_TEXT.get(rule, rule)})")
     else:
         lines.append("Selected: none")
+    for choice in resolution.accelerators:
+        lines.append("")
+        entry = f"; acceleratorConfig of {choice.entry.path}" if choice.entry is not None and choice.config else ""
+        lines.append(f"Accelerator class ({choice.component}): {choice.name} (decided by {choice.decided_by}{entry})")
+        if choice.candidates:
+            rows = [("  CLASS", "VERDICT", "REASON")]
+            rows += [(f"  {v.name}", "selected" if v.selected else "eligible" if v.eligible else "ineligible", v.reason) for v in choice.candidates]
+            lines += _table(rows)
     patched = overlay_patches(resolution)
     if patched:
         lines.append("")

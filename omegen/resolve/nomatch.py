@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from omegen.api import CLUSTER_SERVING_RUNTIME, SERVING_RUNTIME, FieldOrigin, InferenceService, Model, Runtime, Sources
 from omegen.errors import Diagnostic, at, error
+from omegen.resolve.accelerators import required_names
 from omegen.resolve.sourcetext import model_label
 from omegen.resolve.support import Failure, all_failures
 
@@ -39,7 +40,7 @@ def no_runtime(
         parts.append(f"{len(failures)} runtime{'s' if len(failures) != 1 else ''} excluded ({counts})")
         # As many near misses as fit the budget: the whole message stays a few short lines.
         for count in range(CLOSEST, 0, -1):
-            closest = _closest(failures, model, service.protocol_version, count)
+            closest = _closest(failures, model, (service.protocol_version, required_names(service)), count)
             if len(closest) <= _CLOSEST_CHARS:
                 break
         parts.append(f"closest: {closest}")
@@ -65,8 +66,8 @@ def rejected_runtimes(service: InferenceService, sources: Sources) -> list[str]:
     )
 
 
-def _closest(failures: list[tuple[Runtime, Failure]], model: Model, protocol, count: int = CLOSEST) -> str:
-    scored = sorted(((all_failures(rt, model, protocol) or [f], rt) for rt, f in failures), key=lambda item: (len(item[0]), item[1].name))
+def _closest(failures: list[tuple[Runtime, Failure]], model: Model, need: tuple, count: int = CLOSEST) -> str:
+    scored = sorted(((all_failures(rt, model, *need) or [f], rt) for rt, f in failures), key=lambda item: (len(item[0]), item[1].name))
     shown = []
     for lacks, runtime in scored[:count]:
         needs = [_short(f.reason) for f in lacks]
@@ -85,6 +86,8 @@ def _short(reason: str) -> str:
     found = _MISMATCH.match(reason)
     if found:
         return f"needs size in {found['needs']}" if found["what"] == "size" else f"needs {found['what']} {found['needs']}"
+    if reason.startswith("accelerator class mismatch: service requires "):
+        return "needs accelerator class " + reason.split("requires ", 1)[1].split(", runtime supports", 1)[0]
     if reason.startswith("autoSelect:"):
         return "no format entry with autoSelect: true"
     return reason

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Iterable, Optional
 
-from omegen.resolve import finetuned
+from omegen.resolve import accelerators, finetuned
 from omegen.api import (
     BASE_MODEL,
     CLUSTER_BASE_MODEL,
@@ -225,9 +225,14 @@ def resolve(service: InferenceService, sources: Sources) -> Resolution:
     """Resolve the runtime for one InferenceService (design.md section 3), and its fine-tuned weights."""
     resolution = _resolve(service, sources)
     weights, problems = finetuned.fine_tuned_weights(service, sources)
-    if not weights and not problems:
+    if weights or problems:
+        resolution = replace(resolution, fine_tuned=weights, diagnostics=resolution.diagnostics + tuple(problems))
+    if resolution.runtime is None:
         return resolution
-    return replace(resolution, fine_tuned=weights, diagnostics=resolution.diagnostics + tuple(problems))
+    choices, problems = accelerators.choose(resolution, sources)
+    if not choices and not problems:
+        return resolution
+    return replace(resolution, accelerators=choices, diagnostics=resolution.diagnostics + tuple(problems))
 
 
 def _resolve(service: InferenceService, sources: Sources) -> Resolution:
@@ -270,7 +275,7 @@ def _resolve_explicit(
         return Resolution(service, model, None, (verdict,), None, tuple(diagnostics))
     if model is None or diagnostics:
         return Resolution(service, model, None, (), None, tuple(diagnostics))
-    failure = runtime_supports(runtime, model, service.protocol_version)
+    failure = runtime_supports(runtime, model, service.protocol_version, accelerators.required_names(service))
     if failure is not None:
         verdict = Verdict(runtime, False, None, (failure.reason,))
         if failure.missing is not None:
@@ -297,8 +302,8 @@ def _resolve_explicit(
     return Resolution(service, model, runtime, (Verdict(runtime, True, 1, tuple(reasons)),), EXPLICIT, ())
 
 
-def _evaluate_auto(runtime: Runtime, model: Model, protocol: Optional[str]) -> tuple[Optional[_Candidate], Optional[Failure]]:
-    failure = runtime_supports(runtime, model, protocol)
+def _evaluate_auto(runtime: Runtime, model: Model, protocol: Optional[str], required: tuple = ()) -> tuple[Optional[_Candidate], Optional[Failure]]:
+    failure = runtime_supports(runtime, model, protocol, required)
     if failure is not None:
         return None, failure
     entries = [e for e in supporting_entries(runtime, model) if e.auto_select]
@@ -309,14 +314,14 @@ def _evaluate_auto(runtime: Runtime, model: Model, protocol: Optional[str]) -> t
     return _Candidate(runtime, entry, key, parse_timestamp(runtime.creation_timestamp)), None
 
 
-def _would_help(runtime: Runtime, model: Model, failure: Failure, protocol: Optional[str]) -> bool:
+def _would_help(runtime: Runtime, model: Model, failure: Failure, protocol: Optional[str], required: tuple) -> bool:
     """Whether stating the missing fact (as the runtime requires it) makes the runtime a candidate:
     only then is "the model lacks X" worth saying (a 9M model lacking quantization is not helped
     by adding the fp8 a 400B runtime wants)."""
     if failure.missing is None or " " in failure.required:  # " ": an operator's range, not one value
         return False
     stated = replace(model, **{FACTS[failure.rule].attribute: failure.required})
-    candidate, _ = _evaluate_auto(runtime, stated, protocol)
+    candidate, _ = _evaluate_auto(runtime, stated, protocol, required)
     return candidate is not None
 
 
@@ -324,7 +329,7 @@ def _auto_candidates(service: InferenceService, sources: Sources, model: Model):
     candidates: list[_Candidate] = []
     failures: list[tuple[Runtime, Failure]] = []
     for runtime in _considered(service, sources):
-        candidate, failure = _evaluate_auto(runtime, model, service.protocol_version)
+        candidate, failure = _evaluate_auto(runtime, model, service.protocol_version, accelerators.required_names(service))
         if candidate is not None:
             candidates.append(candidate)
         else:
@@ -350,7 +355,8 @@ def _resolve_auto(service: InferenceService, sources: Sources, model: Model) -> 
     where = service.where("spec.model.name")
     diagnostics: list[Diagnostic] = []
     if not ranking.ranked:
-        missing = sorted({f.missing for rt, f in failures if f.missing and _would_help(rt, model, f, service.protocol_version)})
+        required = accelerators.required_names(service)
+        missing = sorted({f.missing for rt, f in failures if f.missing and _would_help(rt, model, f, service.protocol_version, required)})
         diagnostics.append(nomatch.no_runtime(service, sources, model, failures, missing, where))
         return Resolution(service, model, None, tuple(verdicts), None, tuple(diagnostics))
     winner = ranking.ranked[0]

@@ -2,7 +2,7 @@
 
 Support is decided by small predicates over one format entry (`ENTRY_RULES`: format name and
 version, modelType, architecture, quantization, framework and its version) and over the runtime as a
-whole (`RUNTIME_RULES`: disabled, formats, protocol, size range); the first rule that fails is the
+whole (`RUNTIME_RULES`: disabled, accelerator classes, formats, protocol, size range); the first rule that fails is the
 `Failure` reported, with the model field to add when the model lacks what the runtime requires.
 `autoSelect` and ranking are not support: `omegen.resolve.select` applies them on top.
 """
@@ -118,11 +118,33 @@ def entry_supports(entry: FormatEntry, model: Model) -> Optional[Failure]:
     return None
 
 
-def _rule_disabled(runtime: Runtime, model: Model, protocol: Optional[str]) -> Optional[Failure]:
+@dataclass(frozen=True)
+class Need:
+    """What the service asks of every runtime besides its model: its protocol, and the accelerator
+    classes it names (resolve.accelerators.required_classes)."""
+
+    protocol: Optional[str] = None
+    accelerators: tuple[str, ...] = ()
+
+
+def _rule_disabled(runtime: Runtime, model: Model, need: Need) -> Optional[Failure]:
     return Failure("disabled", "runtime is disabled") if runtime.disabled else None
 
 
-def _rule_formats(runtime: Runtime, model: Model, protocol: Optional[str]) -> Optional[Failure]:
+def _rule_accelerator(runtime: Runtime, model: Model, need: Need) -> Optional[Failure]:
+    """OME's compareAcceleratorClass (runtimeselector/matcher.go), checked right after `disabled`
+    as its matcher does: every class the service names must be in the runtime's list."""
+    missing = [name for name in need.accelerators if name not in runtime.accelerator_classes]
+    if not missing:
+        return None
+    listed = ", ".join(runtime.accelerator_classes) or "none"
+    return Failure(
+        "accelerator",
+        f"accelerator class mismatch: service requires {', '.join(missing)}, runtime supports {listed} (spec.acceleratorRequirements.acceleratorClasses)",
+    )
+
+
+def _rule_formats(runtime: Runtime, model: Model, need: Need) -> Optional[Failure]:
     if not runtime.formats:
         return Failure("format", "runtime lists no supportedModelFormats")
     failures = []
@@ -144,7 +166,8 @@ def _rule_formats(runtime: Runtime, model: Model, protocol: Optional[str]) -> Op
     return failure
 
 
-def _rule_protocol(runtime: Runtime, model: Model, protocol: Optional[str]) -> Optional[Failure]:
+def _rule_protocol(runtime: Runtime, model: Model, need: Need) -> Optional[Failure]:
+    protocol = need.protocol
     if protocol is None or not runtime.protocol_versions or protocol in runtime.protocol_versions:
         return None
     return Failure(
@@ -161,7 +184,7 @@ def size_range(runtime: Runtime) -> Optional[SizeRange]:
     return r
 
 
-def _rule_size(runtime: Runtime, model: Model, protocol: Optional[str]) -> Optional[Failure]:
+def _rule_size(runtime: Runtime, model: Model, need: Need) -> Optional[Failure]:
     r = size_range(runtime)
     if model.size is None or r is None or r.contains(model.size):
         return None
@@ -169,18 +192,20 @@ def _rule_size(runtime: Runtime, model: Model, protocol: Optional[str]) -> Optio
 
 
 # The runtime-level support rules, in order. `_rule_formats` applies ENTRY_RULES to each entry.
-RUNTIME_RULES: tuple[tuple[str, Callable[[Runtime, Model, Optional[str]], Optional[Failure]]], ...] = (
+RUNTIME_RULES: tuple[tuple[str, Callable[[Runtime, Model, Need], Optional[Failure]]], ...] = (
     ("disabled", _rule_disabled),
+    ("accelerator", _rule_accelerator),
     ("format", _rule_formats),
     ("protocol", _rule_protocol),
     ("size", _rule_size),
 )
 
 
-def runtime_supports(runtime: Runtime, model: Model, protocol: Optional[str] = None) -> Optional[Failure]:
+def runtime_supports(runtime: Runtime, model: Model, protocol: Optional[str] = None, accelerators: tuple = ()) -> Optional[Failure]:
     """None when the (enabled) runtime supports the model, `autoSelect` not required."""
+    need = Need(protocol, tuple(accelerators))
     for _, rule in RUNTIME_RULES:
-        failure = rule(runtime, model, protocol)
+        failure = rule(runtime, model, need)
         if failure is not None:
             return failure
     return None
@@ -190,15 +215,16 @@ def supporting_entries(runtime: Runtime, model: Model) -> tuple[FormatEntry, ...
     return tuple(e for e in runtime.formats if entry_supports(e, model) is None)
 
 
-def all_failures(runtime: Runtime, model: Model, protocol: Optional[str] = None) -> list[Failure]:
+def all_failures(runtime: Runtime, model: Model, protocol: Optional[str] = None, accelerators: tuple = ()) -> list[Failure]:
     """Every rule the runtime fails for the model (for the format entry that fails the fewest), so
     near misses can be ranked: the runtime that fails one rule is closer than one that fails four."""
+    need = Need(protocol, tuple(accelerators))
     failures: list[Failure] = []
     for name, rule in RUNTIME_RULES:
         if name == "format":
             failures.extend(_closest_entry_failures(runtime, model))
         else:
-            failure = rule(runtime, model, protocol)
+            failure = rule(runtime, model, need)
             if failure is not None:
                 failures.append(failure)
     return failures
