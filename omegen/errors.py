@@ -34,6 +34,18 @@ class ObjectRef:
     namespace: str = ""
     api_version: str = ""
 
+    @classmethod
+    def of(cls, obj) -> Optional["ObjectRef"]:
+        """The object a mapping is, as written (a source document or an output object; namespace ""
+        when it has none), or None when it has no kind and name to name it by."""
+        if not isinstance(obj, dict):
+            return None
+        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        kind, name, namespace, api_version = obj.get("kind"), meta.get("name"), meta.get("namespace"), obj.get("apiVersion")
+        if not (isinstance(kind, str) and kind and isinstance(name, str) and name):
+            return None
+        return cls(kind, name, namespace if isinstance(namespace, str) else "", api_version if isinstance(api_version, str) else "")
+
     def as_dict(self) -> dict:
         out = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name, "namespace": self.namespace}
         return {key: value for key, value in out.items() if value}

@@ -57,3 +57,26 @@ def test_json_carries_the_subject_and_text_does_not_change():
     assert payload["subject"] == {"apiVersion": "ome.io/v1beta1", "kind": "ClusterServingRuntime", "name": "vllm-text-generation"}
     assert "subject" not in json.loads(format_diagnostics([bare], "json"))[0]
     assert format_diagnostics([about], "text") == format_diagnostics([bare], "text")
+
+
+def test_a_discovery_diagnostic_names_the_document_as_written(tree):
+    # Documents discovery does not read as sources are still about an object, named as written.
+    files = {
+        "typo.yaml": "apiVersion: ome.io/v1beta1\nkind: ServingRuntim\nmetadata: {name: rt, namespace: team-a}\n",
+        "group.yaml": "apiVersion: serving.kserve.io/v1alpha1\nkind: ClusterServingRuntime\nmetadata: {name: kserve-rt}\n",
+        "version.yaml": "apiVersion: ome.io/v1\nkind: ClusterBaseModel\nmetadata: {name: m}\n",
+        "unrendered.yaml": "apiVersion: ome.io/v1beta1\nkind: BenchmarkJob\nmetadata: {name: bench, namespace: team-a}\n",
+        "other.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: team-a}\n",
+        "nameless.yaml": "apiVersion: ome.io/v1beta1\nkind: ServingRuntim\nmetadata: {}\n",
+        "isvc.yaml": SEED_SERVICE,
+        "rt.yaml": SEED_RUNTIME,
+        "m.yaml": SEED_MODEL,
+    }
+    result = pipeline.build(tree(files), builtin=False)
+    by_file = {(d.file, d.code): d.subject for d in result.diagnostics}
+    assert by_file[("typo.yaml", "unknown-kind")] == ObjectRef("ServingRuntim", "rt", "team-a", "ome.io/v1beta1")
+    assert by_file[("group.yaml", "wrong-api-group")] == ObjectRef("ClusterServingRuntime", "kserve-rt", "", "serving.kserve.io/v1alpha1")
+    assert by_file[("version.yaml", "unknown-api-version")] == ObjectRef("ClusterBaseModel", "m", "", "ome.io/v1")
+    assert by_file[("unrendered.yaml", "unrendered-kind")] == ObjectRef("BenchmarkJob", "bench", "team-a", "ome.io/v1beta1")
+    assert by_file[("other.yaml", "ignored-document")] == ObjectRef("Deployment", "web", "team-a", "apps/v1")
+    assert by_file[("nameless.yaml", "unknown-kind")] is None  # no name to name it by

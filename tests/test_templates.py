@@ -11,7 +11,7 @@ import jinja2.sandbox
 import pytest
 
 from omegen.api import Resolution
-from omegen.errors import Severity
+from omegen.errors import ObjectRef, Severity
 from omegen.render import skeletoncompile, skeletons
 from omegen.render.service import render_service
 from omegen.render.skeletons import TemplateFailure, render_template
@@ -150,6 +150,7 @@ def test_a_template_error_is_a_diagnostic_at_the_template_and_the_service(templa
     assert objects == []  # nothing of the service, not the objects rendered before the failure
     (diagnostic,) = diagnostics
     assert (diagnostic.severity, diagnostic.code, diagnostic.file, diagnostic.line) == (Severity.ERROR, "template-error", "isvc.yaml", 1)
+    assert diagnostic.subject == ObjectRef("InferenceService", "svc", "ns", "ome.io/v1beta1")  # a KRM result's resourceRef
     assert diagnostic.message.startswith(
         f"InferenceService ns/svc: template omegen/render/templates/service.yaml.j2:{line} failed: {problem}"
     ), diagnostic.message

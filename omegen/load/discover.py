@@ -18,7 +18,7 @@ from typing import Iterable, Optional
 
 from omegen import yamlio
 from omegen.api import API_VERSION, GENERATED_HEADER, KINDS, Origin
-from omegen.errors import Diagnostic, error, info, warning
+from omegen.errors import Diagnostic, ObjectRef, error, info, warning
 from omegen.kube.schemafindings import expect
 from omegen.load.unrendered import UNRENDERED_KIND, UNRENDERED_KINDS
 
@@ -263,13 +263,13 @@ def _misfiled_api_version(doc: yamlio.Document, label: str) -> Optional[Diagnost
     line, column = doc.mark(("apiVersion",))
     if group == OME_GROUP and text != API_VERSION:
         message = f"apiVersion {text!r}: OME serves {kind} only as {API_VERSION} (did you mean {API_VERSION}?)"
-        return error("unknown-api-version", message, label, line, column, "apiVersion")
+        return error("unknown-api-version", message, label, line, column, "apiVersion", ObjectRef.of(doc.data))
     if group != OME_GROUP and isinstance(kind, str) and (kind in KINDS or kind in OTHER_OME_KINDS):
         message = (
             f"apiVersion {text!r}: {kind} is an OME kind, and OME's group is {OME_GROUP} (did you mean {API_VERSION}?); "
             f"a {kind} of another API does not belong in an omegen source tree"
         )
-        return error("wrong-api-group", message, label, line, column, "apiVersion")
+        return error("wrong-api-group", message, label, line, column, "apiVersion", ObjectRef.of(doc.data))
     return None
 
 
@@ -295,7 +295,7 @@ def _classify(doc: yamlio.Document, label: str, builtin: bool, diagnostics: list
         return None
     if api_version != API_VERSION:
         diagnostics.append(
-            info("ignored-document", f"{kind} {api_version} is not an {API_VERSION} source; ignored", label, doc.line, doc.column)
+            info("ignored-document", f"{kind} {api_version} is not an {API_VERSION} source; ignored", label, doc.line, doc.column, "", ObjectRef.of(data))
         )
         return None
     if kind in KINDS:
@@ -303,9 +303,9 @@ def _classify(doc: yamlio.Document, label: str, builtin: bool, diagnostics: list
     line, column = doc.mark(("kind",))
     if kind in OTHER_OME_KINDS:
         why = UNRENDERED_KINDS[kind]
-        diagnostics.append(warning(UNRENDERED_KIND, f"{kind} is not compiled by omegen: {why}", label, line, column, "kind"))
+        diagnostics.append(warning(UNRENDERED_KIND, f"{kind} is not compiled by omegen: {why}", label, line, column, "kind", ObjectRef.of(data)))
         return None
     hint = difflib.get_close_matches(str(kind), KINDS, n=1)
     suggestion = f" (did you mean {hint[0]}?)" if hint else f" (known kinds: {', '.join(KINDS)})"
-    diagnostics.append(error("unknown-kind", f"unknown kind {kind!r} for {API_VERSION}{suggestion}", label, line, column, "kind"))
+    diagnostics.append(error("unknown-kind", f"unknown kind {kind!r} for {API_VERSION}{suggestion}", label, line, column, "kind", ObjectRef.of(data)))
     return None

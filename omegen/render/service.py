@@ -61,13 +61,10 @@ def render_service(resolution: Resolution, *, webhooks: str = WEBHOOKS_EMULATE) 
 def _template_error(failure: TemplateFailure, service: InferenceService) -> Diagnostic:
     """At the service (the user's file) and naming the template: the template is omegen's, so the
     fix is omegen's, but the report must say which service it stopped."""
-    at = service.where()
-    return error(
+    return at(
+        error,
         "template-error",
         f"InferenceService {service.namespace}/{service.name}: template {failure.where} failed: {failure.problem}; "
         "this is a bug in omegen, please report it",
-        at.file,
-        at.line,
-        at.column,
-        at.field,
+        service.where(),
     )

@@ -8,7 +8,7 @@ serving runtime, the message also names the runtime's source (`Rendered.sources[
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 from omegen.api import Rendered
 from omegen.errors import Diagnostic, ObjectRef, Severity
@@ -113,23 +113,7 @@ def object_diagnostic(
         where.line if where else 0,
         where.column if where else 0,
         field,
-        output_ref(rendered.obj),
-    )
-
-
-def output_ref(obj: Any) -> Optional[ObjectRef]:
-    """The output object a finding is about, or None when it has no kind or name to name it by."""
-    if not isinstance(obj, dict):
-        return None
-    meta = as_dict(obj.get("metadata"))
-    kind, name, namespace, api_version = obj.get("kind"), meta.get("name"), meta.get("namespace"), obj.get("apiVersion")
-    if not (isinstance(kind, str) and kind and isinstance(name, str) and name):
-        return None
-    return ObjectRef(
-        kind,
-        name,
-        namespace if isinstance(namespace, str) else "",
-        api_version if isinstance(api_version, str) else "",
+        ObjectRef.of(rendered.obj),
     )
 
 
