@@ -74,11 +74,13 @@ class Diagnostic:
         subject = (self.subject,) if self.subject is not None else ()
         return (self.severity, bool(self.cause), self.file, self.line, self.column, self.code, self.message, self.field, subject)
 
-    def as_text(self) -> str:
+    def location(self) -> str:
+        """`file:line:col`, as a text line starts (`<omegen>` when the finding has no file)."""
         where = escape_controls(self.file) or "<omegen>"
-        if self.line:
-            where += f":{self.line}:{self.column or 1}"
-        return f"{where}: {self.severity.label}[{self.code}]: {escape_controls(self.message)}"
+        return f"{where}:{self.line}:{self.column or 1}" if self.line else where
+
+    def as_text(self) -> str:
+        return f"{self.location()}: {self.severity.label}[{self.code}]: {escape_controls(self.message)}"
 
     def as_github(self) -> str:
         # GitHub Actions workflow command; severities map onto error/warning/notice.

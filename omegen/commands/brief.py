@@ -3,12 +3,15 @@
 Brief means: errors and warnings (infos with -v; errors only with -q); a consequence left out when an
 error is reported at its cause (the cause is the whole story); a code repeated more than
 `COLLAPSE_AFTER` times as one line with the count and the first locations; no line over `MAX_LINE`
-characters. The JSON report is never shortened: tools get everything.
+characters. The JSON report is never shortened: tools get everything. With `colour` (a terminal,
+commands/shared.colour decides) the severity label is coloured; nothing else changes.
 """
 
 from __future__ import annotations
 
 from typing import Iterable
+
+import click
 
 from omegen.errors import Diagnostic, Severity, escape_controls, sort_diagnostics
 from omegen.pipeline import SILENCED
@@ -37,11 +40,14 @@ def shown(diagnostics: Iterable[Diagnostic], *, verbose: bool = False, quiet: bo
     return [d for d in ordered if not (d.cause and _file_of(d.cause) in reported)]
 
 
-def text_lines(diagnostics: Iterable[Diagnostic], *, verbose: bool = False, quiet: bool = False, silenced: bool = False) -> list[str]:
+def text_lines(
+    diagnostics: Iterable[Diagnostic], *, verbose: bool = False, quiet: bool = False, silenced: bool = False, colour: bool = False
+) -> list[str]:
     """The text report, one line per finding (collapsed and bounded unless `verbose`)."""
     kept = shown(diagnostics, verbose=verbose, quiet=quiet, silenced=silenced)
+    paint = painted if colour else (lambda d, line: line)
     if verbose:
-        return [d.as_text() for d in kept]
+        return [paint(d, d.as_text()) for d in kept]
     by_code: dict[tuple, list[Diagnostic]] = {}
     for d in kept:
         by_code.setdefault((d.severity, d.code), []).append(d)
@@ -49,11 +55,22 @@ def text_lines(diagnostics: Iterable[Diagnostic], *, verbose: bool = False, quie
     for d in kept:
         group = by_code[(d.severity, d.code)]
         if len(group) <= COLLAPSE_AFTER or d.severity is Severity.ERROR:
-            lines.append(bounded(d.as_text()))
+            lines.append(paint(d, bounded(d.as_text())))
         elif (d.severity, d.code) not in done:
             done.add((d.severity, d.code))
-            lines.append(collapsed(group))
+            lines.append(paint(d, collapsed(group)))
     return lines
+
+
+_STYLE = {Severity.ERROR: {"fg": "red", "bold": True}, Severity.WARNING: {"fg": "yellow", "bold": True}, Severity.INFO: {"fg": "cyan"}}
+
+
+def painted(d: Diagnostic, line: str) -> str:
+    """`line` (which starts as `d.as_text()` does) with its `error[code]` label coloured."""
+    head, label = f"{d.location()}: ", f"{d.severity.label}[{d.code}]"
+    if not line.startswith(head + label):
+        return line
+    return head + click.style(label, **_STYLE[d.severity]) + line[len(head) + len(label) :]
 
 
 def collapsed(group: list[Diagnostic]) -> str:

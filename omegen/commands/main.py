@@ -32,10 +32,19 @@ class _Run:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="omegen")
 @click.option("--debug", is_flag=True, help="On an internal error (exit 3), print its traceback to report.")
-@click.pass_obj
-def cli(run: _Run, debug: bool) -> None:
+@click.option(
+    "--color",
+    "color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the diagnostics' severities: auto is on a terminal, unless NO_COLOR is set.",
+)
+@click.pass_context
+def cli(context: click.Context, debug: bool, color: str) -> None:
     """Compile OME model-serving sources into plain, fully resolved Kubernetes YAML."""
-    run.debug = debug
+    context.obj.debug = debug
+    context.color = {"always": True, "never": False}.get(color)  # None: auto (commands/shared.colour); subcommands inherit it
 
 
 for command in (build.build, explain.explain, validate.validate, runtimes.runtimes, runtimes.models, schemas.schemas, argocd.argocd, krm.krm, kustomize_plugin.kustomize_plugin, diff.diff):

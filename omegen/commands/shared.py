@@ -112,9 +112,25 @@ def report(diagnostics, fmt: str = "text", verbose: bool = False, quiet: bool = 
     elif fmt == "github":
         text = format_diagnostics(brief.shown(diagnostics, verbose=verbose, quiet=quiet, silenced=silenced), fmt)
     else:
-        text = "".join(line + "\n" for line in brief.text_lines(diagnostics, verbose=verbose, quiet=quiet, silenced=silenced))
+        lines = brief.text_lines(diagnostics, verbose=verbose, quiet=quiet, silenced=silenced, colour=colour(sys.stderr))
+        text = "".join(line + "\n" for line in lines)
     if text:
         sys.stderr.write(text)
+
+
+def colour(stream) -> bool:
+    """Colour on `stream`? `--color always|never` decides when given (click's context carries it);
+    else only on a terminal, and never when NO_COLOR is set to anything but "" (no-color.org)."""
+    context = click.get_current_context(silent=True)
+    chosen = context.color if context is not None else None
+    if chosen is not None:
+        return chosen
+    if os.environ.get("NO_COLOR", ""):
+        return False
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def note(line: str) -> None:
