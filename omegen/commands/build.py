@@ -13,7 +13,8 @@ from omegen.commands import shared, summary
 
 @click.command()
 @shared.src_argument
-@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), help="Write an output tree here instead of stdout.")
+# --output, as every command's -o; --out, its first spelling, stays accepted.
+@click.option("-o", "--output", "--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Write an output tree here instead of stdout.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 when OUT is not up to date.")
 @click.option("--allow-empty", is_flag=True, help="Accept a SRC with no InferenceService (an empty output).")
 @click.option("--prune", is_flag=True, help="Allow a build that removes more than half of the services in OUT.")
@@ -26,7 +27,7 @@ def build(
     from omegen import pipeline  # deferred: `omegen --help` need not load every stage
 
     if check and out is None:
-        raise click.UsageError("--check needs -o/--out: the output tree to compare with")
+        raise click.UsageError("--check needs -o/--output: the output tree to compare with")
     options = pipeline.Options(
         src=shared.source_dir(src, overlay),
         out=out,
