@@ -1,8 +1,9 @@
 """The Argo CD plugin (deploy/argocd/), run as the repo server runs it.
 
 Each case under tests/argocd/<name>/ is an app directory (`app/`), the environment Argo CD gives it
-(`env.txt`), and either `expected.yaml` (the exact stdout, plus `stderr.txt` when warnings are
-expected) or `errors.txt` (the exact stderr of a failed generate, which must print nothing on stdout).
+(`env.txt`), and either `expected.yaml` (the exact stdout) with `stderr.txt` (the warnings, then the
+summary line, which Argo CD keeps in the sidecar's log) or `errors.txt` (the exact stderr of a
+failed generate, which must print nothing on stdout and no summary line).
 """
 
 from __future__ import annotations

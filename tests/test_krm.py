@@ -61,7 +61,8 @@ def run_krm(text: str) -> tuple[int, dict, str]:
 
 def test_adds_rendered_objects_marks_sources_and_leaves_foreign_items(tmp_path):
     code, out, stderr = run_krm(resource_list([at(SERVICE, "team-a/chat.yaml"), at(FOREIGN, "cm.yaml")]))
-    assert (code, stderr) == (0, "")
+    # stdout is the ResourceList alone; the summary line is for a person, on stderr.
+    assert (code, stderr) == (0, "omegen: 1 service → 4 objects (2 Service, 1 ClusterBaseModel, 1 Deployment) generated; 0 errors, 0 warnings\n")
     assert out["kind"] == "ResourceList" and "results" not in out
     source, foreign, *rendered = out["items"]
     assert source["metadata"]["annotations"]["config.kubernetes.io/local-config"] == "true"
@@ -180,6 +181,8 @@ def test_kpt_fn_render_twice_changes_nothing_the_second_time(tmp_path):
     root = package(tmp_path / "pkg")
     first = run_kpt("fn", "render", "--allow-exec", cwd=root)
     assert first.returncode == 0, first.stderr
+    # kpt shows a function's stderr under its [PASS] line: the summary reaches the person running it.
+    assert '"omegen: 1 service → 4 objects (2 Service, 1 ClusterBaseModel, 1 Deployment) generated; 0 errors, 0 warnings"' in first.stderr
     after_first = snapshot(root)
     rendered = [d.data for rel, text in after_first.items() if rel.startswith("rendered/") for d in yamlio.load_documents(text.decode(), positions=False)]
     identity = lambda o: (o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"])  # noqa: E731
@@ -212,6 +215,7 @@ def test_kpt_render_failure_reaches_the_user_and_writes_nothing(tmp_path):
     done = run_kpt("fn", "render", "--allow-exec", cwd=root)
     assert done.returncode == 1
     assert "[error] ome.io/v1beta1/InferenceService/chat spec.model.name: model no-such-model not found" in done.stderr
+    assert "omegen: " not in done.stderr  # no summary after a failure: the results are the story
     assert snapshot(root) == before
 
 

@@ -3,7 +3,9 @@
 It runs in the application's directory, reads the plugin's parameters from the environment
 (`argocd_parameters`), builds, and prints one YAML stream. On any error it prints the diagnostics
 on stderr and nothing at all on stdout, and exits 1: Argo CD must never apply a partial or empty
-stream with pruning on.
+stream with pruning on. After a stream it ends stderr with the summary line (commands/summary.py):
+Argo CD shows stderr only when generate fails, but keeps it in the plugin sidecar's log, where an
+operator reading why an application changed finds what was generated.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from omegen.commands import shared
+from omegen.commands import shared, summary
 from omegen.errors import has_errors
 
 
@@ -52,3 +54,4 @@ def generate() -> None:
     if not build.ok:
         sys.exit(shared.EXIT_ERRORS)
     shared.out(build.stream)
+    shared.note(summary.summary_line(build, verb="generated"))

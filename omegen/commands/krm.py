@@ -2,7 +2,9 @@
 
 A ResourceList on stdin, a ResourceList on stdout (always, so the orchestrator can show the
 results), diagnostics as its `results`; exit 1 when any is an error, so kpt fails the pipeline and
-writes nothing.
+writes nothing. The summary line goes to stderr, never into the ResourceList (gitops-contracts.md
+§1.2: stdout is the ResourceList's alone, unstructured text goes to stderr; kpt shows a function's
+stderr with its results), and only when the function succeeded.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from omegen.commands import shared
+from omegen.commands import shared, summary
 from omegen.errors import has_errors, sort_diagnostics
 
 
@@ -26,7 +28,7 @@ def krm(strict) -> None:
 
     request = load.read_request(sys.stdin.read())
     diagnostics = list(request.diagnostics)
-    objects, ok = (), False
+    objects, ok, build = (), False, None
     if not has_errors(diagnostics):
         build = pipeline.run(pipeline.Options(src=Path("ResourceList.items"), files=request.files, strict=strict))
         diagnostics = sort_diagnostics(diagnostics + list(build.diagnostics))
@@ -34,3 +36,4 @@ def krm(strict) -> None:
     shared.out(yamlio.dump(emit.response(request, objects, diagnostics, ok and not has_errors(diagnostics))))
     if not ok or has_errors(diagnostics):
         sys.exit(shared.EXIT_ERRORS)
+    shared.note(summary.summary_line(build, verb="generated"))
