@@ -267,6 +267,9 @@ class Config:
     strict: bool = False
     emit_models: object = True  # True | False | "only" (EMIT_MODELS_ONLY)
     webhooks: str = "emulate"  # WEBHOOKS_EMULATE | WEBHOOKS_CLUSTER
+    # `webhookConfig`: the entries of OME's inferenceservice-config ConfigMap its pod webhooks read
+    # ({"modelInit": {...}, "fineTunedAdapter": {...}}), for emulating them (render/agentinit.py)
+    webhook_config: dict = field(default_factory=dict, hash=False)
     sync_waves: bool = False  # `syncWaves`: Argo CD sync-wave annotations (render/syncwaves.py)
     # `silence`: [{codes: [...], runtimes: [...]}], warnings kept as infos (pipeline._finish)
     silence: tuple = field(default=(), hash=False)

@@ -113,7 +113,9 @@ def _run(options: Options, root: Path) -> Build:
         diagnostics.extend(resolution.diagnostics)
         if resolution.runtime is None or has_errors(resolution.diagnostics):
             continue
-        rendered, problems = render.render_service(resolution, webhooks=sources.config.webhooks)
+        rendered, problems = render.render_service(
+            resolution, webhooks=sources.config.webhooks, webhook_config=sources.config.webhook_config
+        )
         diagnostics.extend(problems)
         if not has_errors(problems):
             objects.extend(rendered)

@@ -50,6 +50,7 @@ SETTINGS = {
     "strict": "strict",
     "emitModels": "emit_models",
     "webhooks": "webhooks",
+    "webhookConfig": "webhook_config",
     "syncWaves": "sync_waves",
     "silence": "silence",
 }

@@ -20,7 +20,7 @@ from omegen.render import scaling
 from omegen.render.queues import queue_labels
 from omegen.render import templatevars
 from omegen.api import WEBHOOKS_EMULATE, FieldOrigin, InferenceService, Model, Runtime
-from omegen.render import finetuned, webhooks
+from omegen.render import agentinit, finetuned, webhooks
 from omegen.errors import Diagnostic, Severity, at, error, info, warning
 from omegen.kube.names import label_value_problem
 from omegen.merge import strategic_merge
@@ -107,10 +107,12 @@ def build_component(
     component: str,
     *,
     webhooks: str = WEBHOOKS_EMULATE,
+    webhook_config: Optional[dict] = None,
     fine_tuned: tuple = (),
     accelerators: tuple = (),
 ) -> tuple[Optional[Component], list[Diagnostic]]:
     ctx = RenderContext(service, runtime, model, webhooks)
+    ctx.webhook_config = dict(webhook_config or {})
     ctx.fine_tuned = fine_tuned[0] if fine_tuned else None
     ctx.accelerator = next((c for c in accelerators if c.component == component), None)
     result = _build(ctx, component)
@@ -134,8 +136,7 @@ def _build(ctx: RenderContext, component: str) -> Optional[Component]:
     _warn_replaced_lists(ctx, component, base, patch)
     refused = finetuned.refusal(ctx)
     if refused and component == ENGINE:  # once per service
-        field = "spec.predictor.model.fineTunedWeights" if service.source_paths.get("engine") == "spec.predictor" else "spec.model.fineTunedWeights"
-        ctx.error("fine-tuned-weights", refused, service.where(f"{field}[0]"))
+        ctx.error("fine-tuned-weights", refused, finetuned.weight_origin(ctx))
     decided = _shape(ctx, component, spec)
     multinode = decided.multinode
     bounds = scaling.replicas(ctx, component, spec)
@@ -148,6 +149,8 @@ def _build(ctx: RenderContext, component: str) -> Optional[Component]:
     annotations = component_annotations(service, runtime, model, spec)
     if weight is not None:
         annotations.update(finetuned.annotations(weight))
+    annotations.update(agentinit.decryption_annotations(ctx))
+    ctx.pod_labels = labels
     annotations = webhooks.pod_annotations(ctx, component, annotations)
     ctx.pod_annotations = annotations
     queues = queue_labels(annotations)

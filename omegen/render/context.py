@@ -31,6 +31,11 @@ class RenderContext:
         self.webhooks = webhooks  # omegen.yaml's `webhooks` (render.webhooks)
         self.pod_annotations: dict = {}  # the component's annotations as its pods carry them
         self.rdma: Optional[dict] = None  # the annotations asking for RDMA, when omegen injects it
+        self.webhook_config: dict = {}  # omegen.yaml's `webhookConfig` (render.agentinit)
+        # Trigger annotations dropped from the pods because omegen emulates their webhook (key → value):
+        # the controller's side still reads them (render.webhooks.controller_annotations).
+        self.emulated: dict = {}
+        self.pod_labels: dict = {}  # the component's labels as its pods carry them
         self.fine_tuned = None  # the service's FineTunedWeight (render.finetuned), if any
         self.accelerator = None  # the component's resolve.accelerators.Choice (render.accelerators), if any
         self.diagnostics: list[Diagnostic] = []

@@ -5,9 +5,10 @@ OME (pkg/controller/v1beta1/inferenceservice/components/base.go, utils/annotatio
 the env of `UpdateEnvVariables`, the emptyDir of `UpdatePodSpecVolumes`, and no model node selector
 for merged weights (`UpdatePodSpecNodeSelector`). The weights themselves reach the pod through OME's
 fine-tuned adapter webhook (pkg/webhook/admission/pod/fine_tuned_adapter_injector.go), an init
-container configured by OME's ConfigMap: it cannot be emulated offline, so fine-tuned serving
-renders only with `webhooks: cluster` (the annotation `ome.io/inject-fine-tuned-adapter` is left for
-that webhook) and is refused otherwise.
+container configured by the `fineTunedAdapter` entry of OME's ConfigMap: with `webhooks: cluster`
+its trigger `ome.io/inject-fine-tuned-adapter` is left for that webhook; emulated, omegen.yaml's
+`webhookConfig.fineTunedAdapter` must say what that entry says (render.agentinit), else the service
+is refused.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from typing import Optional
 
 from omegen.api import WEBHOOKS_CLUSTER, FineTunedWeight
+from omegen.render import agentinit
 from omegen.render.context import RenderContext
 
 INJECT_ADAPTER = "ome.io/inject-fine-tuned-adapter"  # FineTunedAdapterInjectionKey
@@ -29,8 +31,16 @@ TFEW = "tfew"  # TFewTrainingStrategy
 
 
 def weight(ctx: RenderContext) -> Optional[FineTunedWeight]:
-    """The fine-tuned weight this service serves, when it can be rendered (webhooks: cluster)."""
-    return ctx.fine_tuned if ctx.webhooks == WEBHOOKS_CLUSTER else None
+    """The fine-tuned weight this service serves, when it can be rendered: OME's adapter webhook runs
+    in the cluster, or omegen emulates it with the settings of omegen.yaml."""
+    return ctx.fine_tuned if ctx.webhooks == WEBHOOKS_CLUSTER or agentinit.settings(ctx, agentinit.ADAPTER_ENTRY) else None
+
+
+def weight_origin(ctx: RenderContext):
+    """Where the service names its fine-tuned weight."""
+    service = ctx.service
+    field = "spec.predictor.model.fineTunedWeights" if service.source_paths.get("engine") == "spec.predictor" else "spec.model.fineTunedWeights"
+    return service.where(f"{field}[0]")
 
 
 def merged(ctx: RenderContext) -> bool:
@@ -43,11 +53,9 @@ def refusal(ctx: RenderContext) -> Optional[str]:
     w = ctx.fine_tuned
     if w is None:
         return None
-    if ctx.webhooks != WEBHOOKS_CLUSTER:
-        return (
-            f"fine-tuned weight {w.name} reaches the pods through OME's fine-tuned adapter webhook, an init container "
-            "configured by OME's inferenceservice ConfigMap, which cannot be emulated offline; set `webhooks: cluster` in "
-            "omegen.yaml when OME's webhooks run there (omegen then renders what OME's controller writes)"
+    if weight(ctx) is None:
+        return f"fine-tuned weight {w.name} reaches the pods through OME's fine-tuned adapter webhook: " + agentinit.missing_settings(
+            agentinit.ADAPTER_ENTRY
         )
     vendor = ctx.model.vendor if ctx.model is not None else None
     if vendor == COHERE and w.strategy == TFEW and not w.merged:

@@ -175,7 +175,7 @@ def wire_serving_container(
         for key in sorted(config, key=str):
             if config[key] is not None:
                 container["env"] = upsert_env(container.get("env"), str(key), string(config[key]))
-    elif model is not None and model.storage_path and not webhooks.model_init_by_cluster(ctx) and not finetuned.merged(ctx):
+    elif model is not None and model.storage_path and not webhooks.model_init(ctx) and not finetuned.merged(ctx):
         # IsOriginalModelVolumeMountNecessary; MODEL_PATH only for base-model serving (UpdateEnvVariables).
         env = list(container.get("env") or [])
         if finetuned.weight(ctx) is None and not any(isinstance(e, dict) and e.get("name") == "MODEL_PATH" for e in env):
@@ -276,7 +276,7 @@ def finish_pod(ctx: RenderContext, component: str, pod: dict) -> dict:
         volume = model_volume_name(model.name)
         volumes = list(pod.get("volumes") or [])
         # The model-init container OME's webhook adds mounts the model's volume by name.
-        node_copy = not model.storage_path or _mounts(pod, volume) or webhooks.model_init_by_cluster(ctx)
+        node_copy = not model.storage_path or _mounts(pod, volume) or webhooks.model_init(ctx)
         node_copy = node_copy and not finetuned.merged(ctx)  # merged weights need no base model on the node
         # Only when a container mounts it: a user who mounts the weights at the model's path from
         # elsewhere (a PVC) gets no unused hostPath, which Pod Security `baseline` would refuse, and
@@ -286,7 +286,7 @@ def finish_pod(ctx: RenderContext, component: str, pod: dict) -> dict:
         if model.storage_path and node_copy and not any(isinstance(v, dict) and v.get("name") == volume for v in volumes):
             volumes = volumes + [{"name": volume, "hostPath": {"path": model.storage_path}}]
             pod["volumes"] = volumes
-        if webhooks.model_init_by_cluster(ctx) and not any(isinstance(v, dict) and v.get("name") == webhooks.MODEL_EMPTY_DIR for v in volumes):
+        if webhooks.model_init(ctx) and not any(isinstance(v, dict) and v.get("name") == webhooks.MODEL_EMPTY_DIR for v in volumes):
             # IsEmptyModelDirVolumeRequired → UpdatePodSpecVolumes (components/base.go)
             pod["volumes"] = volumes + [{"name": webhooks.MODEL_EMPTY_DIR, "emptyDir": {"medium": "Memory"}}]
         pod["volumes"] = finetuned.pod_volumes(ctx, list(pod.get("volumes") or []))

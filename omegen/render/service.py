@@ -13,6 +13,8 @@ as an error; nothing of that service is rendered.
 
 from __future__ import annotations
 
+from typing import Optional
+
 from omegen.api import WEBHOOKS_EMULATE, InferenceService, Rendered, Resolution
 from omegen.render import shape
 from omegen.render.components import MAKERS, Component, build_component, declared_components, service_mode
@@ -21,9 +23,12 @@ from omegen.render.context import DEPLOYMENT_MODE, ENGINE, ROUTER
 from omegen.render.workloads import TemplateFailure, component_objects, endpoint_service
 
 
-def render_service(resolution: Resolution, *, webhooks: str = WEBHOOKS_EMULATE) -> tuple[list[Rendered], list[Diagnostic]]:
+def render_service(
+    resolution: Resolution, *, webhooks: str = WEBHOOKS_EMULATE, webhook_config: Optional[dict] = None
+) -> tuple[list[Rendered], list[Diagnostic]]:
     """The objects of one service and the problems found rendering it. Objects are returned only
-    when there is no error. `webhooks`: omegen.yaml's `webhooks` (render.webhooks)."""
+    when there is no error. `webhooks`, `webhook_config`: omegen.yaml's `webhooks` and
+    `webhookConfig` (render.webhooks, render.agentinit)."""
     service, runtime, model = resolution.service, resolution.runtime, resolution.model
     if runtime is None:
         return [], []
@@ -37,7 +42,14 @@ def render_service(resolution: Resolution, *, webhooks: str = WEBHOOKS_EMULATE) 
     components: dict[str, Component] = {}
     for name in declared_components(service):
         component, problems = build_component(
-            service, runtime, model, name, webhooks=webhooks, fine_tuned=resolution.fine_tuned, accelerators=resolution.accelerators
+            service,
+            runtime,
+            model,
+            name,
+            webhooks=webhooks,
+            webhook_config=webhook_config,
+            fine_tuned=resolution.fine_tuned,
+            accelerators=resolution.accelerators,
         )
         diagnostics.extend(problems)
         if component is not None:

@@ -1,11 +1,12 @@
 """What OME's pod webhooks would do to a rendered pod (`webhooks: emulate | cluster` in omegen.yaml).
 
 Rendered pods meet OME's pod mutator (pkg/webhook/admission/pod/mutator.go) only where OME's
-webhooks run. With `emulate` (the default) omegen writes the RDMA injector's mutation into the pod
-and drops its trigger annotation, so nothing is injected twice; with `cluster` the annotation stays
-and the pod is left for the webhook. The model-init injector needs the `modelInit` settings of OME's
-`inferenceservice` ConfigMap (image, vault, auth), which an offline build cannot know: emulating it
-is refused, and `cluster` renders the controller's side of it (see `pods.wire_serving_container`).
+webhooks run. With `emulate` (the default) omegen writes the injectors' mutations into the pod, in
+the mutator's order (model-init, fine-tuned adapter, RDMA), and drops their trigger annotations, so
+nothing is injected twice; with `cluster` the annotations stay and the pod is left for the webhooks.
+Model-init and the adapter need settings from OME's ConfigMap, which omegen.yaml's `webhookConfig`
+repeats (render.agentinit); without them they are refused. Either way omegen renders the
+controller's side of model-init (see `pods.wire_serving_container`), which reads the trigger too.
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ import copy
 from typing import Optional
 
 from omegen.api import WEBHOOKS_CLUSTER, WEBHOOKS_EMULATE
+from omegen.render import agentinit, finetuned
+from omegen.render.agentinit import ADAPTER_ENTRY, INJECT_ADAPTER, INJECT_MODEL_INIT, MODEL_EMPTY_DIR, MODEL_INIT_ENTRY
 from omegen.render.context import ROUTER, RenderContext
+from omegen.render.modelref import model_volume_name
+from omegen.safeget import as_dict
 
 # pkg/constants/constants.go
 RDMA_AUTO_INJECT = "rdma.ome.io/auto-inject"
 RDMA_PROFILE = "rdma.ome.io/profile"
 RDMA_CONTAINER_NAME = "rdma.ome.io/container-name"
-INJECT_MODEL_INIT = "ome.io/inject-model-init"
-MODEL_EMPTY_DIR = "model-empty-dir"  # ModelEmptyDirVolumeName
 # Injectors omegen does not emulate: their settings live in OME's ConfigMap (annotation → what it adds).
 NOT_EMULATED = {
     "ome.io/inject-serving-sidecar": "OME's serving sidecar (serving_sidecar_injector.go)",
@@ -132,16 +135,25 @@ def _security_context(current: Optional[dict], profile: dict) -> dict:
     return context
 
 
-def model_init_by_cluster(ctx: RenderContext) -> bool:
-    """`ome.io/inject-model-init: "true"` with OME's webhooks in the cluster: the controller's side of
+def controller_annotations(ctx: RenderContext) -> dict:
+    """The component's annotations as OME's controller reads them: the triggers omegen emulates
+    (and so drops from the pods) included."""
+    return {**ctx.pod_annotations, **ctx.emulated}
+
+
+def model_init(ctx: RenderContext) -> bool:
+    """`ome.io/inject-model-init: "true"`, left to OME's webhook or emulated: the controller's side of
     it (IsOriginalModelVolumeMountNecessary false: no model mount, no MODEL_PATH; the emptyDir the
-    init container fills), and the webhook adds the init container."""
-    return ctx.webhooks == WEBHOOKS_CLUSTER and ctx.pod_annotations.get(INJECT_MODEL_INIT) == "true"
+    init container fills)."""
+    return controller_annotations(ctx).get(INJECT_MODEL_INIT) == "true"
 
 
 def emulate_webhooks(ctx: RenderContext, component: str, pod: dict, where: str) -> dict:
-    """What OME's RDMA pod webhook would inject, when omegen emulates it (render.webhooks): into
-    every pod of the component, workers included (their templates carry the annotation too)."""
+    """What OME's pod webhooks would inject, when omegen emulates them: into every pod of the
+    component, workers included (their templates carry the annotations too). The mutator's order:
+    model-init, the fine-tuned adapter, then RDMA (which changes the security context the first two
+    copy)."""
+    pod = _emulate_init_containers(ctx, component, pod, where)
     if ctx.rdma is None or rdma_problem(ctx.rdma):
         return pod
     injected = inject_rdma(pod, ctx.rdma)
@@ -158,20 +170,52 @@ def emulate_webhooks(ctx: RenderContext, component: str, pod: dict, where: str) 
     return injected
 
 
+def _emulate_init_containers(ctx: RenderContext, component: str, pod: dict, where: str) -> dict:
+    """Model-init and the fine-tuned adapter (render.agentinit), for the triggers `pod_annotations`
+    dropped. A pod OME's webhook would refuse is an error at the trigger."""
+    if component == ROUTER or not ctx.emulated:
+        return pod
+    annotations, before = controller_annotations(ctx), pod
+    if INJECT_MODEL_INIT in ctx.emulated and agentinit.settings(ctx, MODEL_INIT_ENTRY) is not None:
+        model = ctx.model
+        problem = None
+        if model is None or not model.storage_path:
+            # UpdatePodSpecVolumes adds the base model's volume only for a model with storage.path
+            problem = "the base model has no storage.path, so the pod has no model volume for the model-init container to mount"
+        else:
+            pod, problem = agentinit.inject_model_init(
+                pod, agentinit.settings(ctx, MODEL_INIT_ENTRY), annotations, ctx.pod_labels, model_volume_name(model.name)
+            )
+        if problem:
+            ctx.error(
+                "webhook-emulation",
+                f"{INJECT_MODEL_INIT}: OME's model-init webhook would refuse the pod of {where}: {problem}",
+                ctx.annotation_origin(component, INJECT_MODEL_INIT),
+            )
+            return before
+    weight = ctx.fine_tuned
+    if INJECT_ADAPTER in ctx.emulated and weight is not None and weight.name == ctx.emulated[INJECT_ADAPTER]:
+        uri = as_dict(as_dict(as_dict(weight.document).get("spec")).get("storage")).get("storageUri")
+        pod, problem = agentinit.inject_adapter(pod, agentinit.settings(ctx, ADAPTER_ENTRY), annotations, uri)
+        if problem:
+            at = weight.where("spec.storage.storageUri") if agentinit.parse_oci_uri(uri) is None else finetuned.weight_origin(ctx)
+            ctx.error(
+                "webhook-emulation",
+                f"fine-tuned weight {weight.name}: OME's fine-tuned adapter webhook would refuse the pod of {where}: {problem}",
+                at,
+            )
+            return before
+    return agentinit.order_init_containers(pod)
+
+
 def pod_annotations(ctx: RenderContext, component: str, annotations: dict) -> dict:
-    """The component's annotations as its pods carry them (render.webhooks). Emulated: the RDMA
-    trigger is dropped (omegen injects what it would), and model-init, which needs OME's cluster
-    configuration, is refused. With `webhooks: cluster` every annotation stays for OME's webhooks."""
+    """The component's annotations as its pods carry them (render.webhooks). Emulated: the triggers
+    of the webhooks omegen emulates are dropped (recorded in `ctx.emulated`); model-init without its
+    settings in omegen.yaml is refused (the fine-tuned adapter's is, by render.finetuned). With
+    `webhooks: cluster` every annotation stays for OME's webhooks."""
     if ctx.webhooks != WEBHOOKS_EMULATE:
         return annotations
-    if annotations.get(INJECT_MODEL_INIT) == "true":
-        ctx.error(
-            "webhook-emulation",
-            f"{INJECT_MODEL_INIT}: \"true\" cannot be emulated offline: OME's model-init webhook takes its image, "
-            "vault and auth settings from the modelInit entry of OME's inferenceservice ConfigMap in the cluster; set "
-            "`webhooks: cluster` in omegen.yaml when OME's webhooks run there, or remove the annotation to read the model from the node",
-            ctx.annotation_origin(component, INJECT_MODEL_INIT),
-        )
+    annotations = _drop_init_triggers(ctx, component, annotations)
     for key, what in NOT_EMULATED.items():
         if annotations.get(key) == "true":
             ctx.warning(
@@ -187,3 +231,38 @@ def pod_annotations(ctx: RenderContext, component: str, annotations: dict) -> di
         ctx.rdma = annotations
         return {k: v for k, v in annotations.items() if k != RDMA_AUTO_INJECT}
     return annotations
+
+
+def _drop_init_triggers(ctx: RenderContext, component: str, annotations: dict) -> dict:
+    """Model-init's and the adapter's triggers, when omegen emulates them; a router gets neither
+    init container (**differs from OME**: omegen gives router pods no model volume, and the router
+    never reads the model), so for it they are only dropped, with an info."""
+    triggers = {}
+    if annotations.get(INJECT_MODEL_INIT) == "true":
+        where = ctx.annotation_origin(component, INJECT_MODEL_INIT)
+        if component != ROUTER and agentinit.settings(ctx, MODEL_INIT_ENTRY) is None:
+            ctx.error("webhook-emulation", f"{INJECT_MODEL_INIT}: \"true\" needs OME's model-init webhook: " + agentinit.missing_settings(MODEL_INIT_ENTRY), where)
+        triggers[INJECT_MODEL_INIT] = "true"
+    adapter = annotations.get(INJECT_ADAPTER)
+    if adapter:
+        weight = ctx.fine_tuned
+        if weight is None or weight.name != adapter:
+            # Written by hand: OME's adapter webhook would fetch that weight from the cluster.
+            ctx.error(
+                "webhook-emulation",
+                f"{INJECT_ADAPTER}: {adapter!r} is OME's fine-tuned adapter trigger, which its controller writes for "
+                "spec.model.fineTunedWeights: name the weight there instead (omegen then renders the adapter), "
+                "or set `webhooks: cluster` when OME's webhooks run in the target cluster",
+                ctx.annotation_origin(component, INJECT_ADAPTER),
+            )
+        triggers[INJECT_ADAPTER] = adapter
+    if component == ROUTER:
+        for key in triggers:
+            ctx.info(
+                "webhook-emulation",
+                f"{key}: dropped from the router's pods, nothing injected: omegen gives router pods no model volume "
+                "(the router never reads the model), so it emulates OME's init-container webhooks on engine and decoder pods only",
+                ctx.annotation_origin(component, key),
+            )
+    ctx.emulated = triggers
+    return {k: v for k, v in annotations.items() if k not in triggers}
