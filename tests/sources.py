@@ -43,3 +43,43 @@ def files(dialect: str, annotations: dict = None, spec: dict = None, runtime_spe
 def objects(result) -> dict:
     """(kind, name) → object of a build."""
     return {(r.kind, r.name): r.obj for r in result.objects}
+
+
+# omegen.yaml's `webhookConfig`: the `modelInit` and `fineTunedAdapter` entries of OME's
+# inferenceservice-config ConfigMap (config/configmap/inferenceservice.yaml), for emulating its
+# model-init and fine-tuned adapter webhooks.
+MODEL_INIT_SETTINGS = {
+    "image": "ghcr.io/moirai-internal/ome-agent:v0.1.5",
+    "memoryRequest": "150Gi",
+    "memoryLimit": "180Gi",
+    "cpuRequest": 15,  # unquoted, as YAML users write it; OME's JSON has the string "15"
+    "cpuLimit": "15",
+    "compartmentId": "ocid1.compartment.oc1..c",
+    "authType": "InstancePrincipal",
+    "vaultId": "ocid1.vault.oc1..v",
+    "region": "eu-frankfurt-1",
+}
+ADAPTER_SETTINGS = {
+    "image": "ghcr.io/moirai-internal/ome-agent:v0.1.5",
+    "memoryRequest": "300Gi",
+    "memoryLimit": "320Gi",
+    "cpuRequest": "15",
+    "cpuLimit": "15",
+    "compartmentId": "ocid1.compartment.oc1..c",
+    "authType": "InstancePrincipal",
+}
+
+
+def config(webhooks: str = None, **entries) -> str:
+    """A KRM omegen.yaml without the catalog; `entries` go under `webhookConfig` (modelInit=...)."""
+    data = {
+        "apiVersion": "omegen.io/v1alpha1",
+        "kind": "Omegen",
+        "metadata": {"name": "t", "annotations": {"config.kubernetes.io/local-config": "true"}},
+        "builtinRuntimes": False,
+    }
+    if webhooks:
+        data["webhooks"] = webhooks
+    if entries:
+        data["webhookConfig"] = entries
+    return yamlio.dump(data)

@@ -1,18 +1,20 @@
 """`webhooks: emulate | cluster`: what OME's pod webhooks (pkg/webhook/admission/pod/) would do to a
 rendered pod. RDMA from `RDMAInjector.InjectRDMA`/`injectRDMAConfig`/`injectContainerConfig`
-(rdma_injector.go); model-init from `ModelInitInjector` (model_init_injector.go) and the controller's
-`IsOriginalModelVolumeMountNecessary`/`IsEmptyModelDirVolumeRequired` (utils/annotations.go)."""
+(rdma_injector.go); model-init from `ModelInitInjector.injectModelInit` (model_init_injector.go),
+the order of `Mutator.mutate` (mutator.go) and the controller's `IsOriginalModelVolumeMountNecessary`/
+`IsEmptyModelDirVolumeRequired` (utils/annotations.go) and `ProcessBaseAnnotations` (components/base.go)."""
 
 from __future__ import annotations
 
 import pytest
 
-from omegen import pipeline
+from omegen import pipeline, yamlio
 from omegen.api import CLUSTER_SERVING_RUNTIME, WEBHOOKS_CLUSTER, Resolution
 from omegen.errors import Severity
 from omegen.render.service import render_service
 from omegen.render.webhooks import RDMA_PROFILES, inject_rdma
-from sources import DIALECTS, files, objects
+from omegen.validate.objects import validate_objects
+from sources import DIALECTS, MODEL_INIT_SETTINGS, config, files, objects
 
 RDMA = {"rdma.ome.io/auto-inject": "true"}
 PROFILE = RDMA_PROFILES["oci-roce"]
@@ -149,3 +151,123 @@ def test_injectors_not_emulated_are_reported_unless_the_cluster_runs_them(tree, 
     assert d.severity is Severity.WARNING and key in d.message and d.file == "isvc.yaml"
     cluster = pipeline.build(tree({**files("seed", {key: "true"}), "omegen.yaml": _config("webhooks: cluster\n")}))
     assert cluster.ok and not [d for d in cluster.diagnostics if d.code == "webhook-emulation"]
+
+
+# Model-init emulated from omegen.yaml's `webhookConfig.modelInit` (render/agentinit.py; OME's
+# ModelInitInjector.injectModelInit, model_init_injector.go; field by field in tests/test_agentinit.py).
+MODEL_INIT = {"ome.io/inject-model-init": "true"}
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_model_init_is_emulated_with_omes_settings(tree, dialect):
+    result = pipeline.build(tree({**files(dialect, MODEL_INIT), "omegen.yaml": config(modelInit=MODEL_INIT_SETTINGS)}))
+    assert result.ok, [d.as_text() for d in result.diagnostics]
+    deployment = _engine(result)
+    template = deployment["spec"]["template"]
+    pod, container = template["spec"], _serving(template["spec"])
+    # the trigger is dropped, so OME's webhook, where it runs, injects nothing twice
+    assert "ome.io/inject-model-init" not in template["metadata"]["annotations"]
+    assert "ome.io/inject-model-init" not in deployment["metadata"]["annotations"]
+    (init,) = pod["initContainers"]
+    model = template["metadata"]["annotations"]["ome.io/base-model-name"]
+    volume = next(v["name"] for v in pod["volumes"] if "hostPath" in v)
+    assert init["name"] == "model-init" and init["image"] == MODEL_INIT_SETTINGS["image"]
+    assert init["args"] == ["enigma", "--config", "/ome-agent.yaml", "--debug"]
+    assert init["resources"] == {"limits": {"cpu": "15", "memory": "180Gi"}, "requests": {"cpu": "15", "memory": "150Gi"}}
+    assert init["volumeMounts"] == [{"name": "model-empty-dir", "mountPath": "/opt/ml/model"}, {"name": volume, "mountPath": "/mnt/model"}]
+    env = {e["name"]: e.get("value") for e in init["env"]}
+    assert env["OME_AGENT_MODEL_NAME"] == model and env["OME_AGENT_MODEL_FRAMEWORK"] == "safetensors"
+    assert env["OME_AGENT_VAULT_ID"] == MODEL_INIT_SETTINGS["vaultId"] and env["OME_AGENT_REGION"] == "eu-frankfurt-1"
+    assert "securityContext" not in init, "the serving container has none to copy"
+    # the controller's side, as with `webhooks: cluster`: no model mount or MODEL_PATH; the hostPath
+    # the init container reads and the in-memory emptyDir it fills (UpdatePodSpecVolumes)
+    assert "MODEL_PATH" not in {e["name"] for e in container.get("env", [])}
+    assert not any(m["name"] == volume for m in container.get("volumeMounts", []))
+    assert {"name": "model-empty-dir", "emptyDir": {"medium": "Memory"}} in pod["volumes"]
+    assert [d for d in validate_objects(list(result.objects)) if d.severity is Severity.ERROR] == []
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_model_init_without_settings_says_what_to_add(tree, dialect):
+    sources = files(dialect, MODEL_INIT)
+    result = pipeline.build(tree(sources))
+    assert not result.ok
+    (d,) = [d for d in result.diagnostics if d.code == "webhook-emulation" and d.severity is Severity.ERROR]
+    assert d.file == "isvc.yaml" and d.line == _line_of(sources["isvc.yaml"], "ome.io/inject-model-init")
+    assert "`webhookConfig: {modelInit: {image: ..., cpuRequest: ..., cpuLimit: ..., memoryRequest: ..., memoryLimit: ..." in d.message
+    assert "inferenceservice-config" in d.message and "`webhooks: cluster`" in d.message
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_cluster_mode_ignores_the_settings(tree, dialect):
+    plain = _engine(pipeline.build(tree({**files(dialect, MODEL_INIT), "omegen.yaml": config("cluster")})))
+    result = pipeline.build(tree({**files(dialect, MODEL_INIT), "omegen.yaml": config("cluster", modelInit=MODEL_INIT_SETTINGS)}))
+    assert result.ok
+    assert _engine(result) == plain
+    assert plain["spec"]["template"]["metadata"]["annotations"]["ome.io/inject-model-init"] == "true"
+    assert "initContainers" not in plain["spec"]["template"]["spec"]
+
+
+def test_model_init_copies_the_security_context_before_rdma(tree):
+    """Mutator.mutate runs the model-init injector before the RDMA injector: the init container gets
+    the serving container's security context as it was, not RDMA's privileged one."""
+    sources = {**files("seed", {**MODEL_INIT, **RDMA}), "omegen.yaml": config(modelInit=MODEL_INIT_SETTINGS)}
+    result = pipeline.build(tree(sources))
+    assert result.ok, [d.as_text() for d in result.diagnostics]
+    pod = _engine(result)["spec"]["template"]["spec"]
+    assert _serving(pod)["securityContext"]["privileged"] is True
+    assert "securityContext" not in pod["initContainers"][0]
+
+
+def test_the_router_gets_no_init_container(tree):
+    result = pipeline.build(tree({**files("ome", MODEL_INIT), "omegen.yaml": config(modelInit=MODEL_INIT_SETTINGS)}))
+    assert result.ok, [d.as_text() for d in result.diagnostics]
+    router = next(o for (kind, name), o in objects(result).items() if kind == "Deployment" and name.endswith("-router"))
+    assert "ome.io/inject-model-init" not in router["spec"]["template"]["metadata"]["annotations"]
+    assert "initContainers" not in router["spec"]["template"]["spec"]
+    (d,) = [d for d in result.diagnostics if d.code == "webhook-emulation"]
+    assert d.severity is Severity.INFO and "router" in d.message
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_the_models_decryption_names_reach_the_pod_and_model_init(tree, dialect):
+    """ProcessBaseAnnotations copies the base model's decryption key and secret names onto the pods,
+    where getModelInitEnvs reads them."""
+    sources = {**files(dialect, MODEL_INIT), "omegen.yaml": config(modelInit=MODEL_INIT_SETTINGS)}
+    (doc,) = yamlio.load_documents(sources["m.yaml"], positions=False)
+    doc.data["metadata"]["annotations"] = {
+        "ome.io/base-model-decryption-key-name": "key-1",
+        "ome.io/base-model-decryption-secret-name": "secret-1",
+    }
+    sources["m.yaml"] = yamlio.dump(doc.data)
+    result = pipeline.build(tree(sources))
+    assert result.ok, [d.as_text() for d in result.diagnostics]
+    template = _engine(result)["spec"]["template"]
+    assert template["metadata"]["annotations"]["ome.io/base-model-decryption-key-name"] == "key-1"
+    env = {e["name"]: e.get("value") for e in template["spec"]["initContainers"][0]["env"]}
+    assert env["OME_AGENT_KEY_NAME"] == "key-1" and env["OME_AGENT_SECRET_NAME"] == "secret-1"
+
+
+def test_a_pod_omes_webhook_would_refuse_is_an_error(tree):
+    oke = {**MODEL_INIT_SETTINGS, "authType": "OkeWorkloadIdentity"}
+    result = pipeline.build(tree({**files("seed", MODEL_INIT), "omegen.yaml": config(modelInit=oke)}))
+    assert not result.ok
+    (d,) = [d for d in result.diagnostics if d.code == "webhook-emulation"]
+    assert d.file == "isvc.yaml" and "OkeWorkloadIdentity needs a serviceAccountName" in d.message
+
+
+def test_webhook_config_is_checked_at_the_field(tree):
+    bad = {**MODEL_INIT_SETTINGS, "memoryLimit": "180Qi"}
+    del bad["vaultId"]
+    text = config(modelInit=bad)
+    result = pipeline.build(tree({**files("seed"), "omegen.yaml": text}))
+    problems = {d.field: d for d in result.diagnostics if d.file == "omegen.yaml"}
+    assert problems["webhookConfig.modelInit.memoryLimit"].line == _line_of(text, "memoryLimit")
+    assert "expected a Kubernetes resource quantity" in problems["webhookConfig.modelInit.memoryLimit"].message
+    assert "missing required field" in problems["webhookConfig.modelInit.vaultId"].message
+    unknown = pipeline.build(tree({**files("seed"), "omegen.yaml": config(ingress={})}))
+    assert [d.code for d in unknown.diagnostics if d.file == "omegen.yaml"] == ["unknown-field"]

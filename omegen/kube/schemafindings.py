@@ -78,6 +78,9 @@ def explain(path: tuple, keyword: str, schema: Any, instance: Any, fallback: str
         return [SchemaFinding(path, f"expected {noun} {_BOUNDS[keyword]} {expected}, got {show(instance)}", BOUND)]
     elif keyword == "minLength" and expected == 1:
         return [SchemaFinding(path, "expected a non-empty string", BOUND)]
+    elif keyword == "pattern" and isinstance(schema.get("title"), str):
+        # A schema's title names what its pattern means (a resource quantity), better than the regex.
+        return [SchemaFinding(path, expect(schema["title"], instance), BOUND)]
     elif keyword in ("anyOf", "oneOf"):
         found = _explain_branches(path, expected, instance, list(branches))
         if found:
