@@ -135,7 +135,11 @@ STAGES: dict[str, dict[str, Code]] = {
             "Two auto-selectable runtimes support the same format, framework, architecture, quantization and size range with the same priority, so neither wins (OME's webhook refuses this).",
             "Give one of them a different priority, or disable one.",
         ),
-        "fine-tuned-weights": Code(ERROR, "With `webhooks: emulate` (the default), a service's fine-tuned weight cannot be served (OME's adapter webhook needs OME's ConfigMap), or the weight is Cohere T-Few unmerged serving, which is not rendered.", "Set `webhooks: cluster` in omegen.yaml when OME's webhooks run in the cluster."),
+        "fine-tuned-weights": Code(
+            ERROR,
+            "With `webhooks: emulate` (the default) and no `webhookConfig.fineTunedAdapter` in omegen.yaml, a service's fine-tuned weight cannot be served (OME's adapter webhook takes its settings from OME's ConfigMap), or the weight is Cohere T-Few unmerged serving, which is not rendered.",
+            "Add the `fineTunedAdapter` entry of OME's inferenceservice-config ConfigMap to omegen.yaml as `webhookConfig.fineTunedAdapter`, or set `webhooks: cluster` when OME's webhooks run in the cluster.",
+        ),
         "stacked-fine-tuned-weights": Code(ERROR, "The service names more than one fine-tuned weight; OME does not serve stacked weights.", "Name one FineTunedWeight."),
         "fine-tuned-weight-not-found": Code(ERROR, "No FineTunedWeight of the name the service gives exists (or its definition has errors).", "Define the FineTunedWeight, or correct the name."),
         "fine-tuned-weight-strategy": Code(ERROR, "A FineTunedWeight has no spec.hyperParameters.strategy, which OME copies into the pods' labels and annotations.", "Add spec.hyperParameters.strategy."),
@@ -232,8 +236,8 @@ STAGES: dict[str, dict[str, Code]] = {
         ),
         "webhook-emulation": Code(
             ERROR,
-            "With `webhooks: emulate` (the default), an OME pod webhook's annotation cannot be rendered offline (model-init needs OME's ConfigMap; an unknown RDMA profile), or (a warning) the RDMA injector finds no container to inject into.",
-            "Set `webhooks: cluster` in omegen.yaml when OME's webhooks run in the cluster, or correct or remove the annotation.",
+            "With `webhooks: emulate` (the default), an OME pod webhook cannot be emulated: model-init without `webhookConfig.modelInit` in omegen.yaml, a pod OME's model-init or fine-tuned adapter webhook would refuse (no ome-container, OkeWorkloadIdentity without a service account, a storageUri that is not OCI, TensorRT-LLM without a GPU limit), a hand-written adapter trigger, an unknown RDMA profile; or (a warning) the RDMA injector finds no container to inject into; or (an info) a trigger dropped from router pods.",
+            "Add the ConfigMap entry the message names to omegen.yaml's `webhookConfig`, correct the pod or the annotation, or set `webhooks: cluster` in omegen.yaml when OME's webhooks run in the cluster.",
         ),
         "replicas": Code(ERROR, "maxReplicas is less than minReplicas (after the runtime and the service are merged).", "Correct the replica bounds."),
         "autoscaler": Code(ERROR, "ome.io/autoscalerClass asks for an autoscaler omegen does not render (KEDA).", "Use 'hpa' or 'external'."),

@@ -75,11 +75,13 @@ def test_a_model_name_too_long_for_a_label_is_an_error_at_the_model(tree):
     ]
 
 
-def test_inject_model_init_cannot_be_emulated_offline(tree):
+def test_inject_model_init_without_omes_settings_is_refused(tree):
     # OME's model-init webhook (pkg/webhook/admission/pod/model_init_injector.go) needs the modelInit
-    # settings of OME's ConfigMap; `webhooks: emulate` (the default) refuses it (tests/test_webhooks.py).
+    # settings of OME's ConfigMap; without them in omegen.yaml's webhookConfig, `webhooks: emulate`
+    # (the default) refuses it (tests/test_webhooks.py).
     service = SEED_SERVICE.replace("  namespace: llama-3-1-70b\n", "  namespace: llama-3-1-70b\n  annotations:\n    ome.io/inject-model-init: \"true\"\n")
     result = pipeline.build(tree({"rt.yaml": SEED_RUNTIME, "m.yaml": MODEL, "isvc.yaml": service}), builtin=False)
     assert [d.code for d in result.diagnostics] == ["webhook-emulation"]
-    assert texts(result)[0].startswith('isvc.yaml:7:5: error[webhook-emulation]: ome.io/inject-model-init: "true" cannot be emulated offline')
+    assert texts(result)[0].startswith('isvc.yaml:7:5: error[webhook-emulation]: ome.io/inject-model-init: "true" needs OME\'s model-init webhook: '
+                                 "to emulate it offline, add OME's settings to omegen.yaml as `webhookConfig: {modelInit: {image: ...")
     assert not result.ok
