@@ -271,3 +271,25 @@ def test_webhook_config_is_checked_at_the_field(tree):
     assert "missing required field" in problems["webhookConfig.modelInit.vaultId"].message
     unknown = pipeline.build(tree({**files("seed"), "omegen.yaml": config(ingress={})}))
     assert [d.code for d in unknown.diagnostics if d.file == "omegen.yaml"] == ["unknown-field"]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_model_init_is_emulated_in_leader_and_worker_pods(tree, dialect):
+    """Both pod templates of a LeaderWorkerSet carry the trigger, so OME's webhook injects into every
+    pod of the group."""
+    annotations = dict(MODEL_INIT)
+    if dialect == "seed":
+        annotations["ome.io/deploymentMode"] = "MultiNode"
+        predictor = {"model": {"baseModel": "llama-3-1-70b", "protocolVersion": "openAI", "runtime": "vllm-text-generation"}}
+        spec = {"predictor": {**predictor, "minReplicas": 1, "maxReplicas": 1, "workerSpec": {"size": 1}}}
+    else:
+        spec = {"engine": {"minReplicas": 1, "maxReplicas": 1, "leader": {}, "worker": {"size": 1}}}
+    result = pipeline.build(tree({**files(dialect, annotations, spec), "omegen.yaml": config(modelInit=MODEL_INIT_SETTINGS)}))
+    assert result.ok, [d.as_text() for d in result.diagnostics]
+    (lws,) = [o for (kind, _), o in objects(result).items() if kind == "LeaderWorkerSet"]
+    for part in ("leaderTemplate", "workerTemplate"):
+        template = lws["spec"]["leaderWorkerTemplate"][part]
+        assert "ome.io/inject-model-init" not in template["metadata"].get("annotations", {}), part
+        assert [c["name"] for c in template["spec"]["initContainers"]] == ["model-init"], part
+        assert {"name": "model-empty-dir", "emptyDir": {"medium": "Memory"}} in template["spec"]["volumes"], part
+    assert [d for d in validate_objects(list(result.objects)) if d.severity is Severity.ERROR] == []
