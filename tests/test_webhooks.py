@@ -293,3 +293,15 @@ def test_model_init_is_emulated_in_leader_and_worker_pods(tree, dialect):
         assert [c["name"] for c in template["spec"]["initContainers"]] == ["model-init"], part
         assert {"name": "model-empty-dir", "emptyDir": {"medium": "Memory"}} in template["spec"]["volumes"], part
     assert [d for d in validate_objects(list(result.objects)) if d.severity is Severity.ERROR] == []
+
+
+def test_a_hand_written_adapter_trigger_is_an_error_when_emulating(tree):
+    """OME's controller writes ome.io/inject-fine-tuned-adapter for spec.model.fineTunedWeights; one
+    written by hand would make OME's webhook fetch a weight omegen does not serve."""
+    key = "ome.io/inject-fine-tuned-adapter"
+    sources = files("seed", {key: "some-weight"})
+    result = pipeline.build(tree(sources))
+    (d,) = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    assert d.code == "webhook-emulation" and "fineTunedWeights" in d.message and d.line == _line_of(sources["isvc.yaml"], key)
+    cluster = pipeline.build(tree({**sources, "omegen.yaml": config("cluster")}))
+    assert cluster.ok and _engine(cluster)["spec"]["template"]["metadata"]["annotations"][key] == "some-weight"
