@@ -15,6 +15,7 @@ applied here, once, at the end (`_finish`): the stages report warnings, the pipe
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -188,17 +189,19 @@ def _load(
 
 def resolve_one(src: Path, name: str, namespace: Optional[str], *, builtin: Optional[bool] = None, strict: Optional[bool] = None, boundary: Optional[Path] = None):
     """For `explain`: the Resolution of one service (None when no such service), the services that
-    matched the name, and the load diagnostics (source patches applied); `--strict` applied to both."""
+    matched the name, the load diagnostics (source patches applied; `--strict` applied to both), and
+    when none matched, the closest services (for a suggestion)."""
     sources, diagnostics = load(src, builtin=builtin, boundary=boundary)
     strict_mode = strict if strict is not None else sources.config.strict
     # Services rejected for errors count too: explaining a namesake instead would mislead.
     known = set(sources.services) | {(ns, n) for kind, ns, n in sources.rejected if kind == INFERENCE_SERVICE}
     candidates = sorted(key for key in known if key[1] == name and (namespace is None or key[0] == namespace))
     if len(candidates) != 1 or candidates[0] not in sources.services:
-        return None, candidates, _finish(diagnostics, strict_mode, sources.config.silence)
+        closest = [] if candidates else _closest_services(known, name, namespace)
+        return None, candidates, _finish(diagnostics, strict_mode, sources.config.silence), closest
     resolution = select.resolve(sources.services[candidates[0]], sources)
     resolution = replace(resolution, diagnostics=tuple(_finish(resolution.diagnostics, strict_mode, sources.config.silence)))
-    return resolution, candidates, _finish(diagnostics, strict_mode, sources.config.silence)
+    return resolution, candidates, _finish(diagnostics, strict_mode, sources.config.silence), []
 
 
 @dataclass(frozen=True)
@@ -217,7 +220,7 @@ class Explanation:
 
 def explain(options: Options, name: str, namespace: Optional[str] = None) -> Explanation:
     """Which runtime serves the InferenceService `name` (in `namespace`, needed when not unique)."""
-    resolution, matches, diagnostics = resolve_one(options.src, name, namespace, builtin=options.builtin, strict=options.strict, boundary=options.root)
+    resolution, matches, diagnostics, closest = resolve_one(options.src, name, namespace, builtin=options.builtin, strict=options.strict, boundary=options.root)
     if resolution is not None:
         return Explanation(resolution, tuple(diagnostics) + resolution.diagnostics)
     if len(matches) > 1:
@@ -228,7 +231,26 @@ def explain(options: Options, name: str, namespace: Optional[str] = None) -> Exp
     else:
         where = f" in namespace {namespace!r}" if namespace else ""
         message = f"no InferenceService named {name!r}{where} under {options.src}"
+        if closest:
+            message += f" (did you mean {_either(closest, namespace)}?)"
     return Explanation(None, (*diagnostics, error("service-not-found", message)))
+
+
+def _closest_services(known, name: str, namespace: Optional[str]) -> list[tuple[str, str]]:
+    """The services a mistyped `explain NAME [-n NS]` most likely meant: that name in another
+    namespace first (a wrong -n), else the closest names (difflib), in the namespace when given."""
+    elsewhere = sorted(key for key in known if key[1] == name)
+    if elsewhere:
+        return elsewhere[:3]
+    in_scope = sorted(key for key in known if namespace is None or key[0] == namespace) or sorted(known)
+    close = difflib.get_close_matches(name, sorted({n for _, n in in_scope}), n=3, cutoff=0.6)
+    return [key for n in close for key in in_scope if key[1] == n][:3]
+
+
+def _either(services, namespace: Optional[str]) -> str:
+    """`chat -n team-a or chats -n team-b`: each as the command would name it (`-n` left out when
+    it is the namespace given)."""
+    return " or ".join(n if ns == namespace else f"{n} -n {ns}" for ns, n in services)
 
 
 def _nothing_to_build(src: Path, sources: Sources) -> list[Diagnostic]:

@@ -236,3 +236,20 @@ def test_explain_takes_format_and_keeps_o_json_hidden_and_runtimes_has_json(caps
     assert code == 0 and {"name", "scope", "source", "formats_architectures", "size", "protocols", "selection", "shape"} == set(rows[0])
     code, table, _ = run(["runtimes"], capsys)
     assert [r["name"] for r in rows] == [line.split()[0] for line in table.splitlines()[1:]]
+
+
+def test_explain_suggests_the_service_meant(tree, capsys):
+    other = SEED_SERVICE.replace("name: llama-3-1-70b\n  namespace: llama-3-1-70b", "name: llama-3-1-8b\n  namespace: small")
+    src = str(tree({"omegen.yaml": NO_BUILTIN, "rt.yaml": SEED_RUNTIME, "m.yaml": MODEL, "a.yaml": SEED_SERVICE, "b.yaml": other}))
+    code, out, err = run(["explain", "llama-3-1-7b", src], capsys)
+    assert (code, out) == (1, "")
+    assert err == (
+        f"<omegen>: error[service-not-found]: no InferenceService named 'llama-3-1-7b' under {src}"
+        " (did you mean llama-3-1-70b -n llama-3-1-70b or llama-3-1-8b -n small?)\n"
+    )
+    code, _, err = run(["explain", "llama-3-1-70b", src, "-n", "small"], capsys)  # the right name in the wrong namespace
+    assert code == 1 and err.endswith("in namespace 'small' under " + src + " (did you mean llama-3-1-70b -n llama-3-1-70b?)\n")
+    code, _, err = run(["explain", "llama-3-1-8", src, "-n", "small"], capsys)  # -n given: its names first, named without -n
+    assert code == 1 and err.endswith("(did you mean llama-3-1-8b?)\n")
+    code, _, err = run(["explain", "something-else", src], capsys)
+    assert code == 1 and err.endswith(f"no InferenceService named 'something-else' under {src}\n") and len(err) < 500
