@@ -67,12 +67,19 @@ class Diagnostic:
     # Set on a consequence of another finding: where its cause is ("rt.yaml:1"). A brief report
     # leaves it out when an error is reported there (the cause is the whole story); -v keeps it.
     cause: str = ""
+    # The details under a one-line headline (`message`), each a short line of its own in the text
+    # report (no-runtime's counts, closest runtimes, pointer at explain). One-line forms (a KRM
+    # result, GitHub) join them with "; " (`full_message`); JSON lists them as `notes`.
+    notes: tuple[str, ...] = ()
+
+    def full_message(self) -> str:
+        return "; ".join((self.message, *self.notes))
 
     def sort_key(self) -> tuple:
         """The report order: errors, warnings, infos; within a severity causes before their
         consequences; then file, line and column."""
         subject = (self.subject,) if self.subject is not None else ()
-        return (self.severity, bool(self.cause), self.file, self.line, self.column, self.code, self.message, self.field, subject)
+        return (self.severity, bool(self.cause), self.file, self.line, self.column, self.code, self.message, self.notes, self.field, subject)
 
     def location(self) -> str:
         """`file:line:col`, as a text line starts (`<omegen>` when the finding has no file)."""
@@ -80,7 +87,9 @@ class Diagnostic:
         return f"{where}:{self.line}:{self.column or 1}" if self.line else where
 
     def as_text(self) -> str:
-        return f"{self.location()}: {self.severity.label}[{self.code}]: {escape_controls(self.message)}"
+        """`file:line:col: error[code]: message`, then each note on a line of its own, indented."""
+        head = f"{self.location()}: {self.severity.label}[{self.code}]: {escape_controls(self.message)}"
+        return "\n".join((head, *(f"  {escape_controls(note)}" for note in self.notes)))
 
     def as_github(self) -> str:
         # GitHub Actions workflow command; severities map onto error/warning/notice.
@@ -92,7 +101,8 @@ class Diagnostic:
             props.append(f"line={self.line}")
             props.append(f"col={self.column or 1}")
         props.append(f"title={_gh_escape_property(self.code)}")
-        return f"::{kind} {','.join(props)}::{_gh_escape_data(self.message)}"
+        # An annotation's message may hold lines (%0A): the notes stay lines of their own.
+        return f"::{kind} {','.join(props)}::{_gh_escape_data(chr(10).join((self.message, *self.notes)))}"
 
     def as_dict(self) -> dict:
         """The JSON form; `subject` only when the diagnostic is about one object."""
@@ -109,6 +119,8 @@ class Diagnostic:
             out["subject"] = self.subject.as_dict()
         if self.cause:
             out["cause"] = self.cause
+        if self.notes:
+            out["notes"] = list(self.notes)
         return out
 
 

@@ -196,7 +196,7 @@ def test_auto_selection_skips_runtimes_without_the_class_and_explain_reports_the
     src = tree(spec)
     result = pipeline.build(src)
     (d,) = [d for d in result.diagnostics if d.severity is Severity.ERROR]
-    assert d.code == "no-runtime" and "1 by accelerator" in d.message and "needs accelerator class nvidia-t4" in d.message
+    assert d.code == "no-runtime" and "1 by accelerator" in d.full_message() and "needs accelerator class nvidia-t4" in d.full_message()
     code, out, _ = run_cli(["explain", "llama-chat", "-n", "team-a", str(src), "--format", "json"], capsys)
     (candidate,) = json.loads(out)["candidates"]
     assert candidate["eligible"] is False and candidate["reasons"][0].startswith("accelerator class mismatch")

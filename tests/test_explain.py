@@ -51,9 +51,10 @@ def test_json_shape_without_a_selection():
     assert out["selected"] is None
     assert all(c["eligible"] is False and c["rank"] is None for c in out["candidates"])
     [d] = out["diagnostics"]
-    assert list(d) == ["code", "severity", "message", "file", "line", "column", "field", "subject"]
+    assert list(d) == ["code", "severity", "message", "file", "line", "column", "field", "subject", "notes"]
     assert (d["code"], d["severity"], d["file"], d["line"], d["field"]) == (
         "no-runtime", "error", "services/svc.yaml", 7, "spec.model.name")
+    assert d["message"] == "no runtime can be auto-selected for ClusterBaseModel llama" and d["notes"][-1].startswith("omegen explain ")
 
 
 def test_json_for_an_explicit_runtime_and_an_ambiguity():

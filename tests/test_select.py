@@ -219,20 +219,24 @@ def test_no_candidate_counts_the_rules_and_names_the_closest_runtimes():
     assert r.runtime is None and r.decided_by is None
     [d] = r.diagnostics
     assert (d.code, d.severity, d.field) == ("no-runtime", Severity.ERROR, "spec.model.name")
-    # Brief (issue 10): how many each rule excluded, the closest three, and where the rest is.
-    assert d.message == (
-        "no runtime can be auto-selected for ClusterBaseModel m; 5 runtimes excluded (1 by architecture, 1 by autoSelect, "
-        "1 by disabled, 1 by format, 1 by size); closest: a-size (needs size in [1B, 10B]), b-arch (needs architecture "
-        "MistralForCausalLM), m-auto (no format entry with autoSelect: true); omegen explain svc -n default lists every runtime"
+    # Brief (issue 10): a headline, then how many each rule excluded, the closest three (a line
+    # each), and where the rest is.
+    assert d.message == "no runtime can be auto-selected for ClusterBaseModel m"
+    assert d.notes == (
+        "5 runtimes excluded (1 by architecture, 1 by autoSelect, 1 by disabled, 1 by format, 1 by size)",
+        "closest: a-size (needs size in [1B, 10B])",
+        "closest: b-arch (needs architecture MistralForCausalLM)",
+        "closest: m-auto (no format entry with autoSelect: true)",
+        "omegen explain svc -n default lists every runtime",
     )
     assert [v.runtime.name for v in r.candidates] == ["ns-off", "a-size", "b-arch", "m-auto", "z-fmt"]
 
 
 def test_no_candidate_hints_at_model_fields_runtimes_require():
     r = pick(model(), runtime("a", entry(arch="LlamaForCausalLM")), runtime("b", entry(fw="transformers")))
-    assert r.diagnostics[0].message == (
+    assert r.diagnostics[0].full_message() == (
         "no runtime can be auto-selected for ClusterBaseModel m; 2 runtimes excluded (1 by architecture, 1 by framework); "
-        "closest: a (needs architecture LlamaForCausalLM), b (needs framework transformers); the model lacks "
+        "closest: a (needs architecture LlamaForCausalLM); closest: b (needs framework transformers); the model lacks "
         "spec.modelArchitecture, spec.modelFramework.name; omegen explain svc -n default lists every runtime"
     )
 
@@ -240,14 +244,14 @@ def test_no_candidate_hints_at_model_fields_runtimes_require():
 def test_no_candidate_hints_only_at_facts_that_would_help():
     # Stating quantization fp8 would not make a 7B model fit the 400B runtime: no hint.
     r = pick(model(size="7B"), runtime("big-fp8", entry(quant="fp8"), size=("400B", "410B")))
-    assert "the model lacks" not in r.diagnostics[0].message
+    assert "the model lacks" not in r.diagnostics[0].full_message()
     r = pick(model(size="405B"), runtime("big-fp8", entry(quant="fp8"), size=("400B", "410B")))
-    assert "; the model lacks spec.quantization;" in r.diagnostics[0].message
+    assert "the model lacks spec.quantization" in r.diagnostics[0].notes
 
 
 def test_no_runtimes_at_all():
     r = pick(model())
-    assert codes(r) == ["no-runtime"] and r.diagnostics[0].message.endswith("; no runtimes are defined")
+    assert codes(r) == ["no-runtime"] and r.diagnostics[0].notes == ("no runtimes are defined",)
 
 
 def test_candidates_are_eligible_by_rank_then_the_rest_in_stable_order():
@@ -532,8 +536,8 @@ def test_upstream_exclude_no_autoselect():
 
 def test_upstream_no_runtime_found_details():
     r = pick(model(size="70B"), runtime("rt-wrong-format", entry("onnx")), runtime("rt-size-too-small", size=("1B", "10B")))
-    msg = r.diagnostics[0].message
-    assert "rt-size-too-small (needs size in [1B, 10B]), rt-wrong-format (needs format onnx)" in msg
+    msg = r.diagnostics[0].full_message()
+    assert "closest: rt-size-too-small (needs size in [1B, 10B]); closest: rt-wrong-format (needs format onnx)" in msg
 
 
 def test_upstream_validate_runtime():
@@ -582,7 +586,7 @@ def test_upstream_get_runtime_wrong_namespace_and_cluster():
 def test_divergence_protocol_versions_are_honoured():
     # OME ignores protocolVersions and would select `openai-only`.
     r = pick(model(), runtime("openai-only", protocols=("openAI",)), svc=service(protocol="openInference-v2"))
-    assert r.runtime is None and "protocol mismatch" in r.diagnostics[0].message
+    assert r.runtime is None and "protocol mismatch" in r.diagnostics[0].full_message()
 
 
 def test_divergence_unset_priority_is_not_one():

@@ -74,15 +74,19 @@ def painted(d: Diagnostic, line: str) -> str:
 
 
 def collapsed(group: list[Diagnostic]) -> str:
+    """The first of a repeated code, its headline alone (the notes are -v's), then the count."""
     first, rest = group[0], group[1:]
     places = ", ".join(_place(d) for d in rest[:_LOCATIONS]) + (", …" if len(rest) > _LOCATIONS else "")
     suffix = f" [and {len(rest)} more {first.severity.label}s like it: {places}; -v lists them all]"
-    return bounded(first.as_text(), reserve=len(suffix)) + suffix
+    return bounded(first.as_text().split("\n", 1)[0], reserve=len(suffix)) + suffix
 
 
-def bounded(line: str, reserve: int = 0) -> str:
-    limit = MAX_LINE - reserve
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+def bounded(text: str, reserve: int = 0) -> str:
+    """Every line of `text` (a diagnostic and its notes) at most MAX_LINE characters (the first
+    `reserve` fewer, for what follows it)."""
+    lines = text.split("\n")
+    limits = [MAX_LINE - reserve] + [MAX_LINE] * (len(lines) - 1)
+    return "\n".join(line if len(line) <= limit else line[: limit - 1] + "…" for line, limit in zip(lines, limits))
 
 
 def _place(d: Diagnostic) -> str:

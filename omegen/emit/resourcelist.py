@@ -78,7 +78,7 @@ def _placed(rendered: Iterable[Rendered]) -> list[dict]:
 def result(request: Request, d: Diagnostic) -> dict:
     """One KRM `Result`. Line numbers are left out: the function reads the items as kpt re-serialised
     them, so only the file and the document's index in it are the user's."""
-    out = {"message": d.message, "severity": RESULT_SEVERITY[d.severity], "tags": {"code": d.code}}
+    out = {"message": d.full_message(), "severity": RESULT_SEVERITY[d.severity], "tags": {"code": d.code}}
     at = item_at(request, d.file, d.line) if d.file else None
     if at is not None:
         item = request.items[at]

@@ -1,4 +1,5 @@
-"""The `no-runtime` error: why no runtime can serve a model, in a few short lines.
+"""The `no-runtime` error: why no runtime can serve a model, in a few short lines (a headline and
+its notes).
 
 Over a catalog of hundreds of runtimes the full verdict list is `omegen explain`'s job; this says how
 many runtimes each rule excluded, names the closest few (those that fail the fewest rules) with
@@ -19,9 +20,8 @@ from omegen.resolve.accelerators import required_names
 from omegen.resolve.sourcetext import model_label
 from omegen.resolve.support import Failure, all_failures
 
-CLOSEST = 3  # near misses named in the message
+CLOSEST = 3  # near misses named, one line each
 _REASON_CHARS = 70  # of one near miss's reasons
-_CLOSEST_CHARS = 220  # of all of them
 
 
 def no_runtime(
@@ -32,28 +32,26 @@ def no_runtime(
     missing: list[str],
     where: FieldOrigin,
 ) -> Diagnostic:
+    """A one-line headline, then a few short notes (Diagnostic.notes): how many runtimes each rule
+    excluded, one line per closest runtime, what the model lacks, which runtimes failed to load,
+    and the pointer at `omegen explain`."""
     rejected = rejected_runtimes(service, sources)
-    parts = [f"no runtime can be auto-selected for {model_label(model)}"]
+    notes = []
     if failures:
         excluded = Counter(f.rule for _, f in failures)
         counts = ", ".join(f"{n} by {rule}" for rule, n in sorted(excluded.items(), key=lambda item: (-item[1], item[0])))
-        parts.append(f"{len(failures)} runtime{'s' if len(failures) != 1 else ''} excluded ({counts})")
-        # As many near misses as fit the budget: the whole message stays a few short lines.
-        for count in range(CLOSEST, 0, -1):
-            closest = _closest(failures, model, (service.protocol_version, required_names(service)), count)
-            if len(closest) <= _CLOSEST_CHARS:
-                break
-        parts.append(f"closest: {closest}")
+        notes.append(f"{len(failures)} runtime{'s' if len(failures) != 1 else ''} excluded ({counts})")
+        notes += [f"closest: {near}" for near in _closest(failures, model, (service.protocol_version, required_names(service)))]
     elif not rejected:
-        parts.append("no runtimes are defined")
+        notes.append("no runtimes are defined")
     if missing:
-        parts.append(f"the model lacks {', '.join(missing)}")
+        notes.append(f"the model lacks {', '.join(missing)}")
     if rejected:
         shown = ", ".join(rejected[:3]) + (f" and {len(rejected) - 3} more" if len(rejected) > 3 else "")
-        parts.append(f"{len(rejected)} runtime{'s' if len(rejected) != 1 else ''} could not be loaded ({shown}; errors reported there)")
+        notes.append(f"{len(rejected)} runtime{'s' if len(rejected) != 1 else ''} could not be loaded ({shown}; errors reported there)")
     if failures:
-        parts.append(f"omegen explain {service.name} -n {service.namespace} lists every runtime")
-    diagnostic = at(error, "no-runtime", "; ".join(parts), where)
+        notes.append(f"omegen explain {service.name} -n {service.namespace} lists every runtime")
+    diagnostic = replace(at(error, "no-runtime", f"no runtime can be auto-selected for {model_label(model)}", where), notes=tuple(notes))
     return replace(diagnostic, cause=rejected[0]) if rejected else diagnostic
 
 
@@ -66,7 +64,8 @@ def rejected_runtimes(service: InferenceService, sources: Sources) -> list[str]:
     )
 
 
-def _closest(failures: list[tuple[Runtime, Failure]], model: Model, need: tuple, count: int = CLOSEST) -> str:
+def _closest(failures: list[tuple[Runtime, Failure]], model: Model, need: tuple, count: int = CLOSEST) -> list[str]:
+    """`name (needs X, needs Y)` for the runtimes that fail the fewest rules, fewest first."""
     scored = sorted(((all_failures(rt, model, *need) or [f], rt) for rt, f in failures), key=lambda item: (len(item[0]), item[1].name))
     shown = []
     for lacks, runtime in scored[:count]:
@@ -75,7 +74,7 @@ def _closest(failures: list[tuple[Runtime, Failure]], model: Model, need: tuple,
         if len(reasons) > _REASON_CHARS:
             reasons = reasons[: _REASON_CHARS - 1] + "…"
         shown.append(f"{runtime.name} ({reasons})")
-    return ", ".join(shown)
+    return shown
 
 
 _MISMATCH = re.compile(r"^(?P<what>.+?) mismatch: model has .*?, runtime (?:requires|supports|range is) (?P<needs>.+?)(?: \(closest of .*\))?$")
