@@ -5,7 +5,8 @@ Loading is safe-only (no Python object tags), reads mapping keys as the strings 
 name the file, line and column of a field. It builds only values JSON can hold, as Kubernetes'
 YAML → JSON reading does: a timestamp (`2024-01-01`) or `!!binary` stays the string it was written
 as; `!!set`, `!!omap`, `!!pairs`, `.nan`/`.inf` and a scalar its tag cannot read (`!!int x`,
-`2024-02-30`) are a `YAMLError` at that node, never a constructor exception. Dumping never writes anchors or aliases. libyaml's C
+`2024-02-30`) are a `YAMLError` at that node, never a constructor exception; a syntax error is
+placed at the mistake (`yamlsyntax`). Dumping never writes anchors or aliases. libyaml's C
 parser and emitter are used when PyYAML was built with them; the output is identical either way.
 Dumping goes through `yamlemit` (the same bytes, about ten times faster); a document it does not
 prove exact is dumped by PyYAML instead.
@@ -20,7 +21,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from omegen import yamlemit
+from omegen import yamlemit, yamlsyntax
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -266,23 +267,10 @@ def load_documents(text: str, *, positions: bool = True) -> Iterator[Document]:
             _check_depth(data, marks, (node.start_mark.line + 1, node.start_mark.column + 1))
             yield Document(data, node.start_mark.line + 1, node.start_mark.column + 1, marks)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark and _at_end(text, mark):
-            # "found unexpected end of stream (while scanning a quoted scalar)": the mistake is
-            # where the unclosed quote or bracket opened, not at the end of the file.
-            mark = exc.context_mark
-        elif exc.context_mark and mark and "flow" in (exc.context or "") and mark.line > exc.context_mark.line:
-            # An unclosed `[` or `{` is found lines later, at the next key: point where it opened.
-            mark = exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        problem = exc.problem or exc.context or "invalid YAML"
-        if exc.context and exc.problem:
-            problem = f"{exc.problem} ({exc.context})"
-        if mark is not None and (exc.problem or "").startswith("mapping values are not allowed"):
-            line, column, problem = _misplaced_colon(text, line, column, problem)
+        line, column, problem = yamlsyntax.locate(text, exc.problem_mark, exc.context_mark, exc.problem, exc.context)
         raise YAMLError(problem, line, column) from None
     except yaml.reader.ReaderError as exc:
-        line, column = _position(text, exc.position)
+        line, column = yamlsyntax.position(text, exc.position, byte_offsets=_BaseLoader is not yaml.SafeLoader)
         raise YAMLError(str(exc).splitlines()[0], line, column) from None
     except yaml.YAMLError as exc:
         raise YAMLError(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
@@ -290,24 +278,6 @@ def load_documents(text: str, *, positions: bool = True) -> Iterator[Document]:
         raise YAMLError("document is nested too deeply", 1, 1, code="yaml-limit") from None
     finally:
         loader.dispose()
-
-
-def _misplaced_colon(text: str, line: int, column: int, problem: str) -> tuple[int, int, str]:
-    """PyYAML finds a missing `:` one line late (`b 1` then `c: 2` reads as the scalar `b 1 c`) and
-    a bad indentation at its colon: point at the line that is wrong, at its first character."""
-    lines = text.split("\n")
-    here = lines[line - 1] if 0 < line <= len(lines) else ""
-    previous = line - 1
-    while previous > 0 and not lines[previous - 1].strip():
-        previous -= 1
-    above = lines[previous - 1] if previous > 0 else ""
-    indent = len(here) - len(here.lstrip(" "))
-    above_indent = len(above) - len(above.lstrip(" "))
-    if previous > 0 and above.strip() and ":" not in above and not above.lstrip().startswith(("-", "#")) and above_indent == indent:
-        return previous, above_indent + 1, f"missing ':' after the key on this line? ({problem})"
-    if indent > above_indent and ":" in above and not above.rstrip().endswith(":"):
-        return line, indent + 1, f"bad indentation: this line is indented more than the key above it ({problem})"
-    return line, column, problem
 
 
 def _check_depth(data: Any, marks: dict, start: tuple) -> None:
@@ -323,20 +293,6 @@ def _check_depth(data: Any, marks: dict, start: tuple) -> None:
             stack.extend((v, path + (k,)) for k, v in value.items())
         elif isinstance(value, list):
             stack.extend((v, path + (i,)) for i, v in enumerate(value))
-
-
-def _at_end(text: str, mark) -> bool:
-    """Whether a mark lies past the last non-blank character (the parser ran into the end)."""
-    lines = text.rstrip().split("\n")
-    return (mark.line + 1, mark.column) >= (len(lines), len(lines[-1]))
-
-
-def _position(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of a reader error's offset: libyaml counts UTF-8 bytes, PyYAML characters."""
-    if _BaseLoader is not yaml.SafeLoader:
-        offset = len(text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "replace"))
-    before = text[:offset]
-    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
 
 
 class _Dumper(_BaseDumper):
