@@ -11,13 +11,11 @@ field points at what the user wrote.
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime, timezone
-from typing import Any, Optional
+from typing import Optional
 
 from omegen.api import (
     BASE_MODEL,
     CLUSTER_BASE_MODEL,
-    CLUSTER_SCOPED,
     CLUSTER_SERVING_RUNTIME,
     COMPONENT_EXTENSION_FIELDS,
     ACCELERATOR_CLASS,
@@ -26,19 +24,16 @@ from omegen.api import (
     SEED,
     SERVING_CONTAINER,
     SERVING_RUNTIME,
-    AcceleratorClass,
     Config,
-    FineTunedWeight,
     FormatEntry,
     InferenceService,
-    Model,
     Runtime,
 )
-from omegen.kube.names import is_tool_annotation
 from omegen.load.discover import SourceDocument
 from omegen.errors import Diagnostic, has_errors
+from omegen.load import modelkinds
+from omegen.load.objectmeta import metadata as _metadata, names as _names, text as _text
 from omegen.load.sizes import SizeError, parse_range, parse_size
-from omegen.yamlio import json_key
 
 # Pod-spec fields a seed-dialect runtime or predictor writes at the top of its spec.
 _POD_FIELDS = (
@@ -64,26 +59,12 @@ def normalize(found: SourceDocument, config: Config):
     if kind in (CLUSTER_SERVING_RUNTIME, SERVING_RUNTIME):
         return _runtime(found, config)
     if kind in (CLUSTER_BASE_MODEL, BASE_MODEL):
-        return _model(found, config)
+        return modelkinds.model(found, config)
     if kind == FINE_TUNED_WEIGHT:
-        return _fine_tuned_weight(found, config)
+        return modelkinds.fine_tuned_weight(found, config)
     if kind == ACCELERATOR_CLASS:
-        return _accelerator_class(found, config)
+        return modelkinds.accelerator_class(found, config)
     return _service(found, config)
-
-
-def _metadata(found: SourceDocument, config: Config) -> tuple[str, Optional[str], dict, dict, Optional[str]]:
-    metadata = found.doc.data["metadata"]
-    namespace = None if found.kind in CLUSTER_SCOPED else (metadata.get("namespace") or config.default_namespace)
-    created = metadata.get("creationTimestamp")
-    if isinstance(created, datetime):
-        created = created.astimezone(timezone.utc).isoformat() if created.tzinfo else created.isoformat()
-    elif isinstance(created, date):
-        created = created.isoformat()
-    # Keys as Kubernetes reads them: a YAML 1.1 `on:` label is "true", not Python's "True".
-    labels = {json_key(k): str(v) for k, v in (metadata.get("labels") or {}).items()}
-    annotations = {json_key(k): str(v) for k, v in (metadata.get("annotations") or {}).items() if not is_tool_annotation(json_key(k))}
-    return str(metadata["name"]), namespace, labels, annotations, created
 
 
 # ---------------------------------------------------------------------------------------- runtimes
@@ -172,16 +153,6 @@ def _weight(part: dict) -> int:
     return weight if isinstance(weight, int) and not isinstance(weight, bool) else 1
 
 
-def _names(value: Any) -> tuple[str, ...]:
-    return tuple(str(v) for v in value) if isinstance(value, list) else ()
-
-
-def _text(value: Any) -> Optional[str]:
-    if value is None or value == "":
-        return None
-    return str(value)
-
-
 def _runtime_components(found: SourceDocument, spec: dict):
     """Engine/decoder/router configs in OME's shape, from either dialect."""
     diagnostics: list[Diagnostic] = []
@@ -268,72 +239,6 @@ def _seed_engine(found: SourceDocument, spec: dict, pod_fields: dict, containers
             paths["engine.worker.runner"] = paths["engine.runner"]
         paths["engine.worker"] = "spec.workers"
     return engine, paths, diagnostics
-
-
-# ------------------------------------------------------------------------------------------ models
-
-
-def _model(found: SourceDocument, config: Config):
-    spec = found.doc.data.get("spec") or {}
-    name, namespace, _labels, annotations, _created = _metadata(found, config)
-    model_format = spec.get("modelFormat") or {}
-    framework = spec.get("modelFramework") or {}
-    storage = spec.get("storage") or {}
-    size = None
-    if spec.get("modelParameterSize") is not None:
-        try:
-            size = parse_size(spec["modelParameterSize"])
-        except SizeError as exc:
-            return None, [found.error("invalid-size", f"spec.modelParameterSize: {exc}", ("spec", "modelParameterSize"))]
-    model = Model(
-        kind=found.kind,
-        name=name,
-        namespace=namespace,
-        origin=found.origin(),
-        format_name=_text(model_format.get("name")),
-        format_version=_text(model_format.get("version")),
-        framework=_text(framework.get("name")),
-        framework_version=_text(framework.get("version")),
-        architecture=_text(spec.get("modelArchitecture")),
-        model_type=_text(spec.get("modelType")),
-        quantization=_text(spec.get("quantization")),
-        size=size,
-        storage_path=_text(storage.get("path")),
-        vendor=_text(spec.get("vendor")),
-        disabled=bool(spec.get("disabled")),
-        builtin=found.builtin,
-        annotations=annotations,
-        document=found.doc.data,
-        field_marks=found.field_marks(),
-    )
-    return model, []
-
-
-def _fine_tuned_weight(found: SourceDocument, config: Config):
-    spec = found.doc.data.get("spec") or {}
-    name, _namespace, _labels, _annotations, _created = _metadata(found, config)
-    configuration = spec.get("configuration") if isinstance(spec.get("configuration"), dict) else {}
-    hyper = spec.get("hyperParameters") if isinstance(spec.get("hyperParameters"), dict) else {}
-    strategy = hyper.get("strategy")
-    weight = FineTunedWeight(
-        kind=found.kind,
-        name=name,
-        namespace=None,
-        origin=found.origin(),
-        base_model=_text((spec.get("baseModelRef") or {}).get("name")),
-        merged=configuration.get("merged_weights") is True,
-        strategy=strategy if isinstance(strategy, str) else None,
-        builtin=found.builtin,
-        document=found.doc.data,
-        field_marks=found.field_marks(),
-    )
-    return weight, []
-
-
-def _accelerator_class(found: SourceDocument, config: Config):
-    name = _metadata(found, config)[0]
-    spec = copy.deepcopy(found.doc.data.get("spec") or {})
-    return AcceleratorClass(found.kind, name, None, found.origin(), spec, found.builtin, found.field_marks()), []
 
 
 # ---------------------------------------------------------------------------------------- services
