@@ -305,3 +305,13 @@ def test_a_hand_written_adapter_trigger_is_an_error_when_emulating(tree):
     assert d.code == "webhook-emulation" and "fineTunedWeights" in d.message and d.line == _line_of(sources["isvc.yaml"], key)
     cluster = pipeline.build(tree({**sources, "omegen.yaml": config("cluster")}))
     assert cluster.ok and _engine(cluster)["spec"]["template"]["metadata"]["annotations"][key] == "some-weight"
+
+
+def test_model_init_for_a_model_without_storage_path_is_refused(tree):
+    """UpdatePodSpecVolumes adds the base model's volume only for a model with storage.path: OME's
+    model-init container would mount a volume the pod does not have."""
+    sources = {**files("seed", MODEL_INIT), "omegen.yaml": config(modelInit=MODEL_INIT_SETTINGS)}
+    sources["m.yaml"] = "\n".join(line for line in sources["m.yaml"].splitlines() if "path: /raid" not in line) + "\n"
+    result = pipeline.build(tree(sources))
+    (d,) = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    assert d.code == "webhook-emulation" and "no storage.path" in d.message and d.file == "isvc.yaml"
