@@ -134,6 +134,11 @@ def is_dns1123_label(name: str) -> bool:
     return len(name) <= 63 and bool(_DNS1123_LABEL.fullmatch(name))
 
 
+def is_dns1123_subdomain(name: str) -> bool:
+    """A DNS-1123 subdomain (an API group, most object names): dotted labels, at most 253 characters."""
+    return len(name) <= 253 and bool(_DNS1123_SUBDOMAIN.fullmatch(name))
+
+
 # The API server's TotalAnnotationSizeLimitB: the keys and values of one object's annotations, in bytes.
 ANNOTATIONS_MAX_BYTES = 256 * 1024
 

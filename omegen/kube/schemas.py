@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from omegen.kube.names import is_dns1123_subdomain
 from omegen.kube.schemafindings import explain
 from omegen.kube.versions import bundle_root, bundled_dir, normalize_version
 from omegen.resources import data_dir
@@ -58,7 +59,6 @@ _CRD_CORE_TYPES: dict[tuple[str, str, str], tuple[tuple[tuple, str], ...]] = {
     ),
 }
 
-_SAFE_GROUP = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 _SAFE_VERSION = re.compile(r"^v[0-9]+[a-z0-9]*$")
 _SAFE_KIND = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 
@@ -141,7 +141,7 @@ def schema_for(api_version: str, kind: str, kubernetes_version: str) -> Optional
     """The standalone strict schema of a kind (a fresh dict; `$defs` shared), or None when there is none."""
     version = normalize_version(kubernetes_version)
     group, api_ver = _split_api_version(str(api_version))
-    if not (_SAFE_KIND.fullmatch(str(kind)) and _SAFE_VERSION.fullmatch(api_ver) and (not group or _SAFE_GROUP.fullmatch(group))):
+    if not (_SAFE_KIND.fullmatch(str(kind)) and _SAFE_VERSION.fullmatch(api_ver) and (not group or is_dns1123_subdomain(group))):
         return None  # never turn an odd apiVersion/kind into a file path
     defs = _definitions(version)
     text = _crd_schema_text(api_version, kind)

@@ -8,20 +8,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from omegen.kube.podtemplates import POD_TEMPLATE_PATHS
 from omegen.safeget import as_dict
 
-_TEMPLATE_PATHS = {
-    "Deployment": (("spec", "template"),),
-    "ReplicaSet": (("spec", "template"),),
-    "StatefulSet": (("spec", "template"),),
-    "DaemonSet": (("spec", "template"),),
-    "Job": (("spec", "template"),),
-    "CronJob": (("spec", "jobTemplate", "spec", "template"),),
-    "LeaderWorkerSet": (
-        ("spec", "leaderWorkerTemplate", "leaderTemplate"),
-        ("spec", "leaderWorkerTemplate", "workerTemplate"),
-    ),
-}
 # Kinds whose spec.selector is a LabelSelector Kustomize adds selector labels to (creating it).
 _MATCH_LABEL_SELECTORS = ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "PodDisruptionBudget")
 _AFFINITIES = ("podAffinity", "podAntiAffinity")
@@ -48,19 +37,19 @@ def ensure_map(obj: dict, path: tuple) -> dict:
 
 def templates(obj: dict) -> Iterator[dict]:
     """The pod templates of a workload (existing ones; a LeaderWorkerSet may lack its leader's)."""
-    for path in _TEMPLATE_PATHS.get(obj.get("kind"), ()):
+    for path in POD_TEMPLATE_PATHS.get(obj.get("kind"), ()):
         template = get_in(obj, path)
         if isinstance(template, dict):
             yield template
 
 
 def template_paths(kind: str) -> tuple:
-    return _TEMPLATE_PATHS.get(kind, ())
+    return POD_TEMPLATE_PATHS.get(kind, ())
 
 
 def is_core_template_kind(kind: str) -> bool:
     """Whether Kustomize itself knows this kind's pod template."""
-    return kind in _TEMPLATE_PATHS and kind != "LeaderWorkerSet"
+    return kind in POD_TEMPLATE_PATHS and kind != "LeaderWorkerSet"
 
 
 def selector_maps(obj: dict) -> Iterator[dict]:

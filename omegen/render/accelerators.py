@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Optional
 
-from omegen.render.context import RenderContext
+from omegen.render.context import RenderContext, upsert_env
 from omegen.safeget import as_dict
 
 _TENSOR = ("--tp-size", "--tp", "--tensor-parallel-size")
@@ -45,7 +44,7 @@ def wire_container(ctx: RenderContext, component: str, container: dict) -> dict:
     config = chosen.config
     env = as_dict(config.get("environmentOverride"))
     for name in sorted(env, key=str):
-        container["env"] = _upsert(container.get("env"), str(name), str(env[name]))
+        container["env"] = upsert_env(container.get("env"), str(name), str(env[name]))
     resources = [r for r in chosen.accelerator.spec.get("resources") or [] if isinstance(r, dict) and r.get("name")]
     if resources and not _service_sets_resources(ctx, component):
         held = dict(as_dict(container.get("resources")))
@@ -75,16 +74,6 @@ def _service_sets_resources(ctx: RenderContext, component: str) -> bool:
         return True
     resources = as_dict(as_dict(spec.get("runner")).get("resources"))
     return any(resources.get(k) is not None for k in ("limits", "requests")) or bool(resources.get("claims"))
-
-
-def _upsert(env: Optional[list], name: str, value: str) -> list:
-    env = [dict(e) if isinstance(e, dict) else e for e in (env or [])]
-    for item in env:
-        if isinstance(item, dict) and item.get("name") == name:
-            item.pop("valueFrom", None)
-            item["value"] = value
-            return env
-    return env + [{"name": name, "value": value}]
 
 
 def pod(ctx: RenderContext, component: str, pod_spec: dict, model_selector: bool) -> dict:

@@ -149,3 +149,14 @@ def has_path(tree: Any, path: Path) -> bool:
             node = node[i]
     return True
 
+
+def upsert_env(env: Optional[list], name: str, value: str) -> list:
+    """A container's env (copied) with `name` set to `value`: an existing entry's value replaced
+    (its valueFrom dropped), else the entry appended."""
+    env = [dict(e) if isinstance(e, dict) else e for e in (env or [])]
+    for item in env:
+        if isinstance(item, dict) and item.get("name") == name:
+            item.pop("valueFrom", None)
+            item["value"] = value
+            return env
+    return env + [{"name": name, "value": value}]

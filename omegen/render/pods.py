@@ -18,6 +18,7 @@ from omegen.render.context import (
     runner_names,
     string,
     strings,
+    upsert_env,
 )
 from omegen.render import accelerators, finetuned, webhooks
 from omegen.render.quantities import gpu_count, missing_limits, quantity_problems, request_limit_conflicts
@@ -202,16 +203,6 @@ def wire_serving_container(
             "failureThreshold": 3,
         }
     return container
-
-
-def upsert_env(env: Optional[list], name: str, value: str) -> list:
-    env = [dict(e) if isinstance(e, dict) else e for e in (env or [])]
-    for item in env:
-        if isinstance(item, dict) and item.get("name") == name:
-            item.pop("valueFrom", None)
-            item["value"] = value
-            return env
-    return env + [{"name": name, "value": value}]
 
 
 def check_resources(ctx: RenderContext, component: str, pod: dict, where: str) -> None:

@@ -21,7 +21,8 @@ from omegen.errors import Diagnostic, Severity
 from omegen.kube.names import DNS1123_LABEL, name_problem, port_name_problem
 from omegen.kube.schemafindings import show
 from omegen.validate.namecheck import NAME, duplicates, group_of, metadata_maps, object_names
-from omegen.validate.wording import POD_TEMPLATE_PATHS, describe, format_output_path, object_diagnostic
+from omegen.kube.podtemplates import POD_TEMPLATE_PATHS
+from omegen.validate.wording import describe, format_output_path, object_diagnostic
 from omegen.validate.podsets import PodIndex, PodSet, matches_label_selector, pod_sets, template_labels
 from omegen.safeget import as_dict, as_int, as_list, as_str, get_in
 from omegen.render.context import DEFAULT_PORT

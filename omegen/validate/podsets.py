@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from omegen.api import Rendered
-from omegen.validate.wording import POD_TEMPLATE_PATHS, describe
+from omegen.kube.podtemplates import POD_TEMPLATE_PATHS
+from omegen.validate.wording import describe
 from omegen.safeget import as_dict, as_int, as_list, as_str, get_in
 
 LWS = "LeaderWorkerSet"

@@ -12,21 +12,8 @@ from typing import Any
 
 from omegen.api import Rendered
 from omegen.errors import Diagnostic, ObjectRef, Severity
+from omegen.kube.podtemplates import POD_TEMPLATE_PATHS
 from omegen.safeget import as_dict
-
-# Where the pod templates of a workload kind sit.
-POD_TEMPLATE_PATHS: dict[str, tuple[tuple, ...]] = {
-    "Deployment": (("spec", "template"),),
-    "StatefulSet": (("spec", "template"),),
-    "DaemonSet": (("spec", "template"),),
-    "ReplicaSet": (("spec", "template"),),
-    "Job": (("spec", "template"),),
-    "CronJob": (("spec", "jobTemplate", "spec", "template"),),
-    "LeaderWorkerSet": (
-        ("spec", "leaderWorkerTemplate", "leaderTemplate"),
-        ("spec", "leaderWorkerTemplate", "workerTemplate"),
-    ),
-}
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_$-]+$")
 
