@@ -84,6 +84,9 @@ STAGES: dict[str, dict[str, Code]] = {
             WARNING, "No schemas are bundled for the cluster's Kubernetes version; the nearest bundled one is used.", "Set kubernetesVersion in omegen.yaml to choose."
         ),
         "invalid-config": Code(ERROR, "omegen.yaml is not a single YAML mapping.", "Make omegen.yaml one document holding a mapping."),
+        "unused-setting": Code(
+            WARNING, "An omegen.yaml setting that the other settings make unused (webhookConfig with `webhooks: cluster`).", "Remove the setting, or change the one that makes it unused."
+        ),
         "invalid-name": Code(
             ERROR, "metadata.name or metadata.namespace breaks the Kubernetes naming rules for its kind.", "Rename the object (lower case, digits and '-', within the length limit)."
         ),

@@ -210,6 +210,12 @@ def test_cluster_mode_ignores_the_settings(tree, dialect):
     assert _engine(result) == plain
     assert plain["spec"]["template"]["metadata"]["annotations"]["ome.io/inject-model-init"] == "true"
     assert "initContainers" not in plain["spec"]["template"]["spec"]
+    # ignored, but never in silence: the warning points at the setting
+    (d,) = [d for d in result.diagnostics if d.code == "unused-setting"]
+    assert d.severity is Severity.WARNING and d.file == "omegen.yaml" and d.field == "webhookConfig"
+    assert d.line == _line_of(config("cluster", modelInit=MODEL_INIT_SETTINGS), "webhookConfig:")
+    assert "`webhooks: cluster`" in d.message and "inferenceservice-config" in d.message
+    assert not [d for d in pipeline.build(tree({**files(dialect, MODEL_INIT), "omegen.yaml": config("cluster")})).diagnostics if d.code == "unused-setting"]
 
 
 def test_model_init_copies_the_security_context_before_rdma(tree):

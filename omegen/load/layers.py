@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional
 
-from omegen.api import Layer
-from omegen.errors import Diagnostic, error
+from omegen.api import WEBHOOKS_CLUSTER, Layer
+from omegen.errors import Diagnostic, error, warning
 from omegen.load.config import CONFIG_FILE, ConfigFile, read_config
 
 
@@ -78,7 +78,28 @@ def plan(root: Path, boundary: Optional[Path] = None) -> tuple[Plan, list[Diagno
     top = walk.files_in_order[0] if walk.files_in_order else None
     if top is not None and "default_namespace" in top.settings:
         settings["default_namespace"] = top.settings["default_namespace"]
+    walk.diagnostics.extend(_unused_webhook_config(settings, walk.files_in_order))
     return Plan(root, limit, tuple(walk.layers), tuple(walk.parts), settings), walk.diagnostics
+
+
+def _unused_webhook_config(settings: dict, files: list) -> list[Diagnostic]:
+    """`webhookConfig` only feeds the emulation: with `webhooks: cluster` OME's webhooks read their
+    own ConfigMap, so settings written here would be ignored in silence."""
+    if settings.get("webhooks") != WEBHOOKS_CLUSTER or not settings.get("webhook_config"):
+        return []
+    found = next(f for f in files if "webhook_config" in f.settings and f.layer is not None)
+    line, column = found.layer.doc.mark(("webhookConfig",))
+    return [
+        warning(
+            "unused-setting",
+            "webhookConfig is not used with `webhooks: cluster`: OME's webhooks in the cluster read their own "
+            "inferenceservice-config ConfigMap; remove it, or set `webhooks: emulate` to render the injections",
+            found.layer.file,
+            line,
+            column,
+            "webhookConfig",
+        )
+    ]
 
 
 class _Walk:
