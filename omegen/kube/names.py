@@ -79,7 +79,7 @@ def label_key_problem(key: str) -> Optional[str]:
     prefix, slash, name = key.rpartition("/")
     if slash and not prefix:
         return f"key {show(key, 90)} has an empty prefix before '/'"
-    if slash and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(prefix)):
+    if slash and not is_dns1123_subdomain(prefix):
         return f"key prefix {show(prefix, 90)} must be a DNS-1123 subdomain of at most 253 characters"
     if not name:
         return f"key {show(key, 90)} has an empty name"
