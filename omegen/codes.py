@@ -255,7 +255,7 @@ STAGES: dict[str, dict[str, Code]] = {
     "overlay: omegen.yaml layers, patches and transforms": {
         "invalid-resource": Code(ERROR, "An entry of resources: is a directory without an omegen.yaml (kind Omegen) to be a component.", "Point it at a directory with an omegen.yaml, or at source files."),
         "missing-resource": Code(ERROR, "An entry of resources: (or a patch path) does not exist.", "Correct the path."),
-        "path-outside": Code(ERROR, "An entry of resources: leaves the repository.", "Keep paths inside the repository, or pass --root to widen it."),
+        "path-outside": Code(ERROR, "An entry of resources: leaves the repository.", "Keep paths inside the repository; on the command line `--root DIR` widens the boundary (the Argo CD plugin's boundary is the repository)."),
         "overlay-cycle": Code(ERROR, "An overlay's resources: lead back to itself.", "Remove the entry that closes the cycle (the message shows the chain)."),
         "invalid-patch": Code(ERROR, "A patch entry is malformed (neither or both of path and patch, no target, an unreadable patch).", "Give either path or patch, and a target."),
         "patch-target-missing": Code(ERROR, "A patch's target matches no object, so the patch would silently do nothing.", "Correct the target (kind, name, namespace, labels)."),

@@ -105,7 +105,9 @@ def _run(options: Options, root: Path) -> Build:
     )
     if membership is not None:
         diagnostics.extend(_slice_problems(membership, sources))
-    elif options.write and not options.allow_empty:  # validating a catalog without services is meant
+    elif options.write and not options.allow_empty and not has_errors(diagnostics):
+        # Validating a catalog without services is meant. After an error the build fails anyway, and
+        # "no services" is then that error's consequence (a refused base held them), not news.
         diagnostics.extend(_nothing_to_build(options.src, sources))
     resolutions, objects, used_models = [], [], []
     for key in sorted(sources.services):

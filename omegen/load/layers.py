@@ -55,6 +55,12 @@ class Plan:
         return tuple(sorter.static_order())
 
 
+def leaves_repository(entry: str, boundary: Path) -> str:
+    """The one wording of a path past the boundary. It names the flag without telling the reader to pass
+    it: inside the Argo CD plugin or a KRM function the repository is the boundary, and there is none."""
+    return f"{entry} leaves the repository ({boundary}); nothing outside it is read (on the command line, `--root DIR` widens the boundary)"
+
+
 def boundary_of(directory: Path) -> Path:
     """The root of the git work tree holding `directory`, else `directory` itself."""
     real = Path(directory).resolve()
@@ -157,7 +163,7 @@ class _Walk:
         target = (base / entry).resolve()
         if target != self.boundary and not target.is_relative_to(self.boundary):
             self.diagnostics.append(
-                error("path-outside", f"{field}: {entry} leaves the repository ({self.boundary}); pass --root to widen it", layer.file, line, column, field)
+                error("path-outside", f"{field}: {leaves_repository(entry, self.boundary)}", layer.file, line, column, field)
             )
             return
         if not target.exists():

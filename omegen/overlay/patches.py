@@ -19,6 +19,7 @@ import jsonpatch
 from omegen import yamlio
 from omegen.api import KINDS, Layer
 from omegen.errors import Diagnostic, error
+from omegen.load.layers import leaves_repository
 from omegen.merge import strategic_merge
 from omegen.overlay.targets import OME_GROUP, group_version, selector_problem
 
@@ -63,7 +64,7 @@ def read_patches(index: int, layer: Layer, boundary: Path, diagnostics: list[Dia
         if "path" in entry:
             path = (Path(layer.directory) / entry["path"]).resolve()
             if path != boundary and not path.is_relative_to(boundary):
-                problem("path-outside", f"{entry['path']} leaves the repository ({boundary}); pass --root to widen it")
+                problem("path-outside", leaves_repository(entry["path"], boundary))
                 continue
             try:
                 text = path.read_text(encoding="utf-8")
