@@ -166,6 +166,11 @@ STAGES: dict[str, dict[str, Code]] = {
             "An acceleratorSelector/acceleratorOverride policy or constraints has no effect: the runtime lists no acceleratorRequirements.acceleratorClasses, and OME chooses classes only from that list.",
             "List the classes in the runtime, or remove the selector.",
         ),
+        "accelerator-memory-unit": Code(
+            WARNING,
+            "An AcceleratorClass's capabilities.memoryGB is a plain number below 1Gi: OME reads it as a quantity in bytes and divides by 1Gi, so `80` is 0 GB to the memory constraints and scores.",
+            "Write the memory with its unit, `80Gi`.",
+        ),
         "accelerator-config-unused": Code(
             WARNING,
             "A format entry's acceleratorConfig for the chosen class is not applied: OME applies only the acceleratorConfig of the entry its GetSupportedModelFormat picks (the highest score by modelFormat and modelFramework; none for entries without modelFormat).",

@@ -359,3 +359,13 @@ def test_engine_and_decoder_choose_their_own_class_on_leader_and_worker_pods(tre
             assert pod["nodeSelector"]["nvidia.com/gpu.product"] == product
             for container in pod["containers"]:
                 assert "PARALLELISM_SIZE" not in [e["name"] for e in container.get("env") or []]
+
+
+def test_a_bare_memory_number_is_bytes_as_ome_reads_it(tree):
+    spec = tree_files("ome", selector={"policy": "BestFit", "constraints": {"minMemory": 40}})
+    spec["classes.yaml"] = spec["classes.yaml"].replace("memoryGB: 80Gi", "memoryGB: 80")
+    result = build(tree, spec)
+    (d,) = [d for d in result.diagnostics if d.code == "accelerator-memory-unit"]
+    assert (d.file, d.field, d.severity) == ("classes.yaml", "spec.capabilities.memoryGB", Severity.WARNING) and "write 80Gi" in d.message
+    # meetsRequirements: 80 bytes is 0 GB < 40, so the H100 no longer qualifies
+    assert result.ok and chosen(result) == [("engine", "nvidia-a100-40gb")]

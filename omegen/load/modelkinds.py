@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 from omegen.api import AcceleratorClass, Config, FineTunedWeight, Model
+from omegen.kube.quantity import quantity
 from omegen.load.discover import SourceDocument
 from omegen.load.objectmeta import metadata, text
 from omegen.load.sizes import SizeError, parse_size
@@ -71,4 +72,14 @@ def fine_tuned_weight(found: SourceDocument, config: Config):
 def accelerator_class(found: SourceDocument, config: Config):
     name = metadata(found, config)[0]
     spec = copy.deepcopy(found.doc.data.get("spec") or {})
-    return AcceleratorClass(found.kind, name, None, found.origin(), spec, found.builtin, found.field_marks()), []
+    problems = []
+    memory = (spec.get("capabilities") or {}).get("memoryGB")
+    amount = quantity(memory) if memory is not None else None
+    if amount is not None and 0 < amount < 1024**3:
+        # OME divides the quantity's bytes by 1Gi (acceleratorclassselector meetsRequirements).
+        problems.append(found.warning(
+            "accelerator-memory-unit",
+            f"spec.capabilities.memoryGB {memory} is {amount} bytes as OME reads it (a quantity; 0 GB against minMemory/maxMemory): write {memory}Gi",
+            ("spec", "capabilities", "memoryGB"),
+        ))
+    return AcceleratorClass(found.kind, name, None, found.origin(), spec, found.builtin, found.field_marks()), problems
