@@ -10,7 +10,6 @@ a consequence of theirs and says so (`cause`).
 from __future__ import annotations
 
 import difflib
-import re
 from collections import Counter
 from dataclasses import replace
 
@@ -69,27 +68,12 @@ def _closest(failures: list[tuple[Runtime, Failure]], model: Model, need: tuple,
     scored = sorted(((all_failures(rt, model, *need) or [f], rt) for rt, f in failures), key=lambda item: (len(item[0]), item[1].name))
     shown = []
     for lacks, runtime in scored[:count]:
-        needs = [_short(f.reason) for f in lacks]
+        needs = [f.needs or f.reason for f in lacks]
         reasons = ", ".join(needs)
         if len(reasons) > _REASON_CHARS:
             reasons = reasons[: _REASON_CHARS - 1] + "…"
         shown.append(f"{runtime.name} ({reasons})")
     return shown
-
-
-_MISMATCH = re.compile(r"^(?P<what>.+?) mismatch: model has .*?, runtime (?:requires|supports|range is) (?P<needs>.+?)(?: \(closest of .*\))?$")
-
-
-def _short(reason: str) -> str:
-    """`architecture mismatch: model has X, runtime requires Y` → `needs architecture Y`."""
-    found = _MISMATCH.match(reason)
-    if found:
-        return f"needs size in {found['needs']}" if found["what"] == "size" else f"needs {found['what']} {found['needs']}"
-    if reason.startswith("accelerator class mismatch: service requires "):
-        return "needs accelerator class " + reason.split("requires ", 1)[1].split(", runtime supports", 1)[0]
-    if reason.startswith("autoSelect:"):
-        return "no format entry with autoSelect: true"
-    return reason
 
 
 def suggestion(name: str, namespace: str, objects, namespaced_kind: str) -> str:

@@ -308,7 +308,7 @@ def _evaluate_auto(runtime: Runtime, model: Model, protocol: Optional[str], requ
         return None, failure
     entries = [e for e in supporting_entries(runtime, model) if e.auto_select]
     if not entries:
-        return None, Failure("autoSelect", "autoSelect: no format entry that supports the model has autoSelect: true")
+        return None, Failure("autoSelect", "autoSelect: no format entry that supports the model has autoSelect: true", needs="no format entry with autoSelect: true")
     entry = _best_entry(entries)
     key = (_scope_key(runtime), _priority_key(entry), _size_key(runtime, model.size))
     return _Candidate(runtime, entry, key, parse_timestamp(runtime.creation_timestamp)), None

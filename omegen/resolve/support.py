@@ -47,13 +47,14 @@ class Failure:
     reason: str  # one line, e.g. "architecture mismatch: model has X, runtime requires Y"
     missing: Optional[str] = None  # the model field to add, when the model lacks what the runtime requires
     required: Optional[str] = None  # what the runtime requires, when `missing` is set
+    needs: Optional[str] = None  # the requirement alone, for a short list ("needs size in [1B, 4B]")
 
 
 def _mismatch(rule: str, model_value: Optional[str], required: str) -> Failure:
     fact = FACTS[rule]
     if model_value is None:
-        return Failure(rule, f"{fact.label} mismatch: model has none, runtime requires {required}", fact.field, required)
-    return Failure(rule, f"{fact.label} mismatch: model has {model_value}, runtime requires {required}")
+        return Failure(rule, f"{fact.label} mismatch: model has none, runtime requires {required}", fact.field, required, f"needs {fact.label} {required}")
+    return Failure(rule, f"{fact.label} mismatch: model has {model_value}, runtime requires {required}", needs=f"needs {fact.label} {required}")
 
 
 def _requirement(version: str, operator: Optional[str]) -> str:
@@ -141,6 +142,7 @@ def _rule_accelerator(runtime: Runtime, model: Model, need: Need) -> Optional[Fa
     return Failure(
         "accelerator",
         f"accelerator class mismatch: service requires {', '.join(missing)}, runtime supports {listed} (spec.acceleratorRequirements.acceleratorClasses)",
+        needs=f"needs accelerator class {', '.join(missing)}",
     )
 
 
@@ -162,6 +164,7 @@ def _rule_formats(runtime: Runtime, model: Model, need: Need) -> Optional[Failur
             f"{failure.reason} (closest of {len(runtime.formats)} entries: {short_path(entry.path)})",
             failure.missing,
             failure.required,
+            failure.needs,
         )
     return failure
 
@@ -188,7 +191,7 @@ def _rule_size(runtime: Runtime, model: Model, need: Need) -> Optional[Failure]:
     r = size_range(runtime)
     if model.size is None or r is None or r.contains(model.size):
         return None
-    return Failure("size", f"size mismatch: model has {model.size.text}, runtime range is {r.text()}")
+    return Failure("size", f"size mismatch: model has {model.size.text}, runtime range is {r.text()}", needs=f"needs size in {r.text()}")
 
 
 # The runtime-level support rules, in order. `_rule_formats` applies ENTRY_RULES to each entry.
