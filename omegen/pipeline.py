@@ -18,11 +18,13 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
-from omegen.api import CLUSTER_SERVING_RUNTIME, EMIT_MODELS_ONLY, INFERENCE_SERVICE, SERVING_RUNTIME, Model, Rendered, Resolution, Sources
+from omegen.api import CLUSTER_SERVING_RUNTIME, EMIT_MODELS_ONLY, Config, INFERENCE_SERVICE, SERVING_RUNTIME, Model, Rendered, Resolution, Sources
+from omegen.cache import key as cache_key
+from omegen.cache import store as cache_store
 from omegen.emit import tree as emit
 from omegen.errors import Diagnostic, Severity, error, has_errors, promote_warnings, sort_diagnostics
 from omegen.load import memory
@@ -61,6 +63,7 @@ class Options:
     files: Optional[Mapping[str, str]] = field(default=None, compare=False)
     root: Optional[Path] = None  # the boundary overlay paths may not leave (default: the git work tree holding src)
     slice: Slice = Slice()  # only these services (--only-namespace, --only-selector); empty: every one
+    cache: Optional[Path] = None  # the build cache's directory (--cache, omegen/cache/); None: no cache
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,21 @@ def run(options: Options) -> Build:
 
 
 def _run(options: Options, root: Path) -> Build:
+    key = cache_key.build_key(options, root) if options.cache is not None else None
+    entry = cache_store.read(options.cache, key) if key is not None else None
+    if entry is not None:  # every input as before: what the earlier build made, then the output afresh
+        sources = Sources(config=Config(**{**entry.config, "silence": tuple(entry.config["silence"])}))
+        membership = Membership(options.slice, entry.inside, entry.outside) if options.slice else None
+        built = Build(options, sources, (), entry.objects)
+        return _output(options, built, list(entry.diagnostics), membership, entry.stream, entry.texts)
+    build, diagnostics, membership = _compile(options, root)
+    if key is not None and not has_errors(diagnostics):
+        return _output(options, build, diagnostics, membership, key=key)
+    return _output(options, build, diagnostics, membership)
+
+
+def _compile(options: Options, root: Path) -> tuple[Build, list[Diagnostic], Optional[Membership]]:
+    """Every stage before the output; the diagnostics finished (`--strict` applied)."""
     skip = options.skip + ((options.out,) if options.out is not None else ())
     sources, diagnostics, patches, membership = _load(
         root,
@@ -137,14 +155,35 @@ def _run(options: Options, root: Path) -> Build:
         if options.kubeconform is not None:
             diagnostics.extend(kubeconform.check_objects(objects, options.kubeconform, sources.config.kubernetes_version))
     build = Build(options, sources, tuple(resolutions), tuple(objects))
-    diagnostics = _finish(diagnostics, _strict(options, sources), sources.config.silence)
+    return build, _finish(diagnostics, _strict(options, sources), sources.config.silence), membership
+
+
+def _output(options: Options, build: Build, diagnostics: list, membership, stream=None, texts=None, key: Optional[str] = None) -> Build:
+    """The stream, or OUT brought up to date, when nothing before failed. `stream`/`texts`: the YAML
+    a cached build made; `key`: store this build in the cache under it."""
+    objects = list(build.objects)
     if has_errors(diagnostics) or not options.write:
+        _store(options, key, build, diagnostics, membership)
         return replace(build, diagnostics=tuple(diagnostics))
     if options.out is None:
-        return replace(build, stream=emit.stream(objects), diagnostics=tuple(diagnostics))
+        stream = emit.stream(objects) if stream is None else stream
+        _store(options, key, build, diagnostics, membership, stream=stream)
+        return replace(build, stream=stream, diagnostics=tuple(diagnostics))
+    if texts is None:
+        texts = emit.file_texts(objects)
+        _store(options, key, build, diagnostics, membership, texts=texts)
     owner = emit.slice_owner(membership.owns_service_file) if membership is not None else None
-    changes, problems = emit.update_tree(options.out, objects, check=options.check, prune=options.prune, owner=owner)
+    changes, problems = emit.update_tree(options.out, objects, check=options.check, prune=options.prune, owner=owner, texts=texts)
     return replace(build, files=changes.planned, changes=changes, diagnostics=tuple(sort_diagnostics(diagnostics + problems)))
+
+
+def _store(options: Options, key: Optional[str], build: Build, diagnostics: list, membership, **output) -> None:
+    if key is None:
+        return
+    inside, outside = (membership.inside, membership.outside) if membership is not None else (frozenset(), frozenset())
+    config = {f.name: getattr(build.sources.config, f.name) for f in fields(Config)}
+    entry = cache_store.Entry(build.objects, tuple(diagnostics), inside=inside, outside=outside, config=config, **output)
+    cache_store.write(options.cache, key, entry)
 
 
 def build(src: Path, **options) -> Build:

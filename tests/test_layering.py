@@ -23,7 +23,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "omegen"
 STAGES = ("load", "resolve", "render", "overlay", "validate", "emit", "impact")
 SHARED = frozenset({"api", "sourcepositions", "errors", "codes", "yamlio", "yamlsyntax", "yamlemit", "merge", "resources", "safeget", "kube", "__init__"})
-PIPELINE = "pipeline"
+PIPELINE = frozenset({"pipeline", "cache"})  # the build cache is the pipeline's (it keys and stores whole builds)
 FRONT_ENDS = frozenset({"commands", "__main__"})
 ONLY_IMPORTED_BY = {"click": "commands/", "yaml": "yamlio.py"}  # third-party package → where it may be imported
 
@@ -43,7 +43,7 @@ def layer(module: str) -> str:
         return top
     if top in SHARED:
         return "shared"
-    if top == PIPELINE:
+    if top in PIPELINE:
         return "pipeline"
     if top in FRONT_ENDS:
         return "front end"

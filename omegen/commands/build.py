@@ -19,9 +19,10 @@ from omegen.commands import shared, summary
 @click.option("--allow-empty", is_flag=True, help="Accept a SRC with no InferenceService (an empty output).")
 @click.option("--prune", is_flag=True, help="Allow a build that removes more than half of the services in OUT.")
 @shared.slice_options
+@shared.cache_option
 @shared.build_options
 def build(
-    src: Path, out: Optional[Path], check: bool, allow_empty: bool, prune: bool, only_namespaces, only_selectors, overlay, root, strict, no_builtin, fmt: str, verbose: bool, quiet: bool
+    src: Path, out: Optional[Path], check: bool, allow_empty: bool, prune: bool, only_namespaces, only_selectors, cache, overlay, root, strict, no_builtin, fmt: str, verbose: bool, quiet: bool
 ) -> None:
     """Compile SRC (default: the current directory) to Kubernetes YAML."""
     from omegen import pipeline  # deferred: `omegen --help` need not load every stage
@@ -38,6 +39,7 @@ def build(
         prune=prune,
         root=root,
         slice=shared.slice_of(only_namespaces, only_selectors),
+        cache=cache,
     )
     result = pipeline.run(options)
     shared.report(result.diagnostics, fmt, verbose, quiet)  # once: `--format json` is a single array

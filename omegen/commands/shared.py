@@ -180,3 +180,12 @@ def slice_of(namespaces, selectors):
         return make_slice(namespaces, selectors)
     except SliceError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+cache_option = click.option(
+    "--cache",
+    "cache",
+    envvar="OMEGEN_CACHE",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Reuse the earlier build in this directory when every input is unchanged (also OMEGEN_CACHE). As trusted as the directory: see SECURITY.md.",
+)

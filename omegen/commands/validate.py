@@ -23,8 +23,9 @@ from omegen.commands import shared, summary
     help="Also run kubeconform (from PATH, or the given executable) on the rendered output.",
 )
 @shared.slice_options
+@shared.cache_option
 @shared.build_options
-def validate(src: Path, kubeconform: Optional[str], only_namespaces, only_selectors, overlay, root, strict, no_builtin, fmt: str, verbose: bool, quiet: bool) -> None:
+def validate(src: Path, kubeconform: Optional[str], only_namespaces, only_selectors, cache, overlay, root, strict, no_builtin, fmt: str, verbose: bool, quiet: bool) -> None:
     """Load, resolve, render and validate SRC without writing anything."""
     from omegen import pipeline  # deferred: `omegen --help` need not load every stage
 
@@ -38,6 +39,7 @@ def validate(src: Path, kubeconform: Optional[str], only_namespaces, only_select
         pipeline.Options(
             src=shared.source_dir(src, overlay), write=False, strict=strict, builtin=shared.builtin(no_builtin), kubeconform=kubeconform, root=root,
             slice=shared.slice_of(only_namespaces, only_selectors),
+            cache=cache,
         )
     )
     shared.report(result.diagnostics, fmt, verbose, quiet)

@@ -73,15 +73,18 @@ def output_file(rendered: Rendered) -> str:
     return f"{namespace}/{name}.yaml"
 
 
-def plan_tree(objects: Iterable[Rendered], kept: Iterable[str] = ()) -> Plan:
-    """The files of `objects`, and the kustomization listing them and the files `kept` (a slice's
-    build keeps the other slices' files, and lists them)."""
+def file_texts(objects: Iterable[Rendered]) -> dict:
+    """Each output file's text (kustomization.yaml aside): relative path → text."""
     by_file: dict = {}
     for r in order(objects):
         by_file.setdefault(output_file(r), []).append(r)
-    files = {}
-    for rel, rendered in sorted(by_file.items()):
-        files[rel] = HEADER + yamlio.dump_all([r.obj for r in rendered])
+    return {rel: HEADER + yamlio.dump_all([r.obj for r in rendered]) for rel, rendered in sorted(by_file.items())}
+
+
+def plan_tree(objects: Iterable[Rendered], kept: Iterable[str] = (), texts: Optional[dict] = None) -> Plan:
+    """The files of `objects` (`texts`: already made by `file_texts`), and the kustomization
+    listing them and the files `kept` (a slice's build keeps the other slices' files, and lists them)."""
+    files = dict(file_texts(objects) if texts is None else texts)
     kustomization = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
@@ -124,14 +127,17 @@ class Changes:
 Owner = Callable[[str], Optional[bool]]
 
 
-def update_tree(out: Path, objects: Iterable[Rendered], *, check: bool, prune: bool = False, owner: Optional[Owner] = None) -> tuple[Changes, list[Diagnostic]]:
+def update_tree(
+    out: Path, objects: Iterable[Rendered], *, check: bool, prune: bool = False, owner: Optional[Owner] = None, texts: Optional[dict] = None
+) -> tuple[Changes, list[Diagnostic]]:
     """Bring OUT up to date (or, with `check`, only compare): the changes and what stood in the way.
     Nothing is written when anything is in the way; a failed or interrupted write leaves OUT as it
     was (emit/transaction). Removing more than half of OUT's services is in the way too, unless
     `prune` says it is meant. The whole update holds a lock on OUT. With `owner` (a slice), only
     the files it owns are written or removed, and the kustomization lists the others too."""
     objects = list(objects)
-    plan = plan_tree(objects)
+    texts = file_texts(objects) if texts is None else texts
+    plan = plan_tree(objects, texts=texts)
     changes = Changes((), (), (), tuple(sorted(plan.files)), plan.files)
     made: list[Path] = []
     problems: list[Diagnostic] = []
@@ -148,7 +154,7 @@ def update_tree(out: Path, objects: Iterable[Rendered], *, check: bool, prune: b
                 problems += transaction.recover(out)
             if owner is not None:
                 kept, unknown = _not_owned(out, owner, plan)
-                plan = plan_tree(objects, kept)
+                plan = plan_tree(objects, kept, texts)
                 problems += _unknown_owner(out, unknown)
             changes = diff_tree(out, plan, owner)
             problems += _output_problems(out, changes, check)
