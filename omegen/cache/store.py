@@ -20,6 +20,7 @@ from typing import Optional
 
 from omegen.api import Rendered
 from omegen.cache.key import FORMAT
+from omegen.codes import CODES
 from omegen.errors import Diagnostic, ObjectRef, Severity
 
 
@@ -114,4 +115,8 @@ def _undiagnostic(item: list) -> Diagnostic:
     ref = None if subject is None else ObjectRef(*map(str, subject))
     if not all(isinstance(v, str) for v in (code, message, file, field, cause)) or not all(isinstance(v, int) for v in (line, column)):
         raise ValueError("a diagnostic of the wrong shape")
-    return Diagnostic(code, Severity(severity), message, file, line, column, field, ref, cause)
+    if code not in CODES:
+        raise ValueError(f"an unknown diagnostic code {code!r}")
+    # As stored: every code was checked against the registry (omegen.codes) when it was first reported.
+    stored = dict(code=code, severity=Severity(severity), message=message, file=file, line=line, column=column, field=field, subject=ref, cause=cause)
+    return Diagnostic(**stored)
