@@ -203,3 +203,56 @@ def test_nothing_is_written_through_a_symlinked_namespace_directory(tmp_path):
     link = tmp_path / "link"
     link.symlink_to(elsewhere)
     assert emit.diff_tree(link, emit.plan_tree(OBJECTS)).foreign == ()
+
+
+def _many(count):
+    return [Rendered(obj("Service", f"s{i}", namespace=f"ns{i % 2}"), (f"ns{i % 2}", f"s{i}")) for i in range(count)]
+
+
+def test_staged_files_are_made_durable_together_not_one_fsync_each(tmp_path, monkeypatch):
+    # 40 files: with syncfs, the fsyncs left are the directories' and the journal's, not one per file.
+    from omegen.emit import transaction
+
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    filesystems = []
+    real_syncfs = transaction._syncfs
+    monkeypatch.setattr(transaction, "_syncfs", lambda out, paths: (filesystems.append(len(paths)), real_syncfs(out, paths))[1])
+    plan = emit.plan_tree(_many(40))
+    out = tmp_path / "out"
+    emit.write_tree(out, plan, emit.diff_tree(out, plan))
+    assert filesystems == [41]  # every staged file (40 and the kustomization) in one call
+    if real_syncfs(out, [out / "kustomization.yaml"]):
+        assert len(synced) < 10, len(synced)
+    assert emit.diff_tree(out, plan).write == ()
+
+
+def test_without_syncfs_each_staged_file_is_fsynced(tmp_path, monkeypatch):
+    from omegen.emit import transaction
+
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    monkeypatch.setattr(transaction, "_syncfs", lambda out, paths: False)
+    plan = emit.plan_tree(_many(40))
+    out = tmp_path / "out"
+    emit.write_tree(out, plan, emit.diff_tree(out, plan))
+    assert len(synced) >= 41
+    assert emit.diff_tree(out, plan).write == ()
+
+
+def test_a_file_edited_by_hand_is_found_whatever_its_size_and_time(tmp_path):
+    # No record of what was written is trusted: the bytes are compared, so an edit that keeps the
+    # size and the modification time is still stale output.
+    plan = emit.plan_tree(_many(6))
+    out = tmp_path / "out"
+    emit.write_tree(out, plan, emit.diff_tree(out, plan))
+    path = out / "ns1" / "s3.yaml"
+    before = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"name: s3", b"name: s9"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    changes = emit.diff_tree(out, plan)
+    assert changes.write == ("ns1/s3.yaml",)
+    assert "ns1/s3.yaml" in changes.existing  # still omegen's: rewritten, not in the way

@@ -5,7 +5,8 @@
 2. `recover(out)` completes the update of a build that was killed (SIGKILL, power loss) after it
    had written its journal, and removes the temporary files of one killed before: so once the next
    run has started, OUT is the old tree or the new one.
-3. `write_tree` stages every changed file under a temporary name beside its target (fsync'd), then
+3. `write_tree` stages every changed file under a temporary name beside its target (made durable
+   together: one syncfs of OUT's file system on Linux, else an fsync each), then
    writes the journal, `OUT/.omegen-journal.json` (renames, `kustomization.yaml` last, then
    deletions; written to a temporary name, fsync'd and renamed into place), then applies it and
    removes it. SIGINT and SIGTERM are held back while the journal is applied (a few renames), so
@@ -130,12 +131,16 @@ def write_tree(out: Path, files: dict, write: tuple, remove: tuple) -> None:
     """Write `write` (relative paths, contents in `files`) and remove `remove`, all or nothing."""
     made: list[Path] = []  # directories this run created, parents first
     staged: list[tuple[Path, Path]] = []  # (temporary file, target)
+    ready: set[Path] = set()  # directories known to exist
     try:
         for rel in write:
             target = out / rel
-            made.extend(make_dirs(target.parent))
-            staged.append((_stage(target, files[rel].encode("utf-8")), target))
+            if target.parent not in ready:
+                made.extend(make_dirs(target.parent))
+                ready.add(target.parent)
+            staged.append((_stage(target, files[rel].encode("utf-8"), sync=False), target))
             _test_pause("stage", len(staged))
+        _sync_files(out, [tmp for tmp, _ in staged])  # every staged byte on disk before the journal
         staged.sort(key=lambda pair: pair[1] == out / "kustomization.yaml")  # the pointer moves last
         journal = {"rename": [[tmp.relative_to(out).as_posix(), t.relative_to(out).as_posix()] for tmp, t in staged], "remove": list(remove)}
         for directory in {t.parent for _, t in staged}:
@@ -213,7 +218,44 @@ def make_dirs(directory: Path) -> list[Path]:
     return list(reversed(missing))
 
 
-def _stage(target: Path, data: bytes) -> Path:
+def _sync_files(out: Path, paths: list[Path]) -> None:
+    """Make the staged files durable. One syncfs(2) of OUT's file system when every file is on it
+    (Linux): a thousand fsyncs cost seconds on a busy disk, one syncfs a fraction of one. Else, or
+    where syncfs is missing, one fsync per file."""
+    if not paths:
+        return
+    if _syncfs(out, paths):
+        return
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _syncfs(out: Path, paths: list[Path]) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    device = os.stat(out).st_dev
+    if any(os.stat(d).st_dev != device for d in {p.parent for p in paths}):
+        return False  # a namespace directory that is a mount point of its own
+    try:
+        import ctypes  # only a build that writes needs it
+
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError, ImportError):
+        return False
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if syncfs(fd) != 0:
+            return False  # the fsyncs then report the error, with its file
+    finally:
+        os.close(fd)
+    return True
+
+
+def _stage(target: Path, data: bytes, *, sync: bool = True) -> Path:
     # Created with 0666 minus the umask, as any new file: a mkstemp file would stay private (0600).
     while True:
         tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
@@ -226,7 +268,8 @@ def _stage(target: Path, data: bytes) -> Path:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     except BaseException:
         os.close(fd)
         tmp.unlink(missing_ok=True)

@@ -9,6 +9,7 @@ written through; omegen files whose service is gone are removed; an update is al
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
@@ -120,6 +121,7 @@ class Changes:
     foreign: tuple[str, ...]  # paths in the way that omegen did not write ("." is OUT itself)
     planned: tuple[str, ...] = ()  # every file the tree should hold (a slice: every file it writes)
     texts: dict = field(default_factory=dict, compare=False, repr=False)  # planned path → its text
+    existing: frozenset = field(default=frozenset(), compare=False, repr=False)  # omegen's files in OUT/<namespace>/
 
 
 # A slice's build asks, of each omegen file in OUT, whether it is the slice's to rewrite or remove:
@@ -253,7 +255,7 @@ def _unknown_owner(out: Path, unknown: list[str]) -> list[Diagnostic]:
 
 def _mass_removal(out: Path, changes: Changes, owner: Optional[Owner] = None) -> list[Diagnostic]:
     # A slice counts only its own services: the others are not its to remove.
-    present = [rel for rel in _layout_files(out) if _is_service_file(rel) and _is_ours(out / rel) and (owner is None or owner(rel) is True)]
+    present = [rel for rel in sorted(changes.existing) if _is_service_file(rel) and (owner is None or owner(rel) is True)]
     removed = tuple(rel for rel in changes.remove if _is_service_file(rel))
     if not removed or len(removed) <= PRUNE_THRESHOLD * len(present):
         return []
@@ -270,22 +272,124 @@ def _mass_removal(out: Path, changes: Changes, owner: Optional[Owner] = None) ->
 
 
 def diff_tree(out: Path, plan: Plan, owner: Optional[Owner] = None) -> Changes:
-    write, foreign = [], set()
+    """What writing `plan` changes in OUT. OUT is read once: each directory listed once (names and
+    types, no stat per file), each existing planned file read once and compared with its new bytes;
+    only a file that differs is opened again, to see whether it is omegen's."""
+    write, foreign, ours = [], set(), set()
+    scan = _Scan(out)
     for rel, text in sorted(plan.files.items()):
-        path = out / rel
-        # Every directory on the way must be one (or not exist yet): a user's file named like a
-        # namespace, a symlink to nowhere, or (below OUT) any symlink is in the way.
-        parts = Path(rel).parts[:-1]
-        below = [out.joinpath(*parts[: i + 1]) for i in range(len(parts))]
-        blocked = next((d for d in [out, *below] if _not_a_directory(d) or (d != out and d.is_symlink())), None)
-        if blocked is not None:
-            foreign.add(blocked.relative_to(out).as_posix())  # "." when OUT itself is in the way
-        elif path.is_symlink() or (path.exists() and not _is_ours(path)):
-            foreign.add(rel)  # omegen never writes symlinks, so a symlink here is someone else's
-        elif not path.exists() or path.read_bytes() != text.encode("utf-8"):
+        state = scan.state(rel, text)
+        if state == _FOREIGN_DIRECTORY:
+            foreign.add(scan.blocked(rel))
+        elif state == _FOREIGN:
+            foreign.add(rel)
+        elif state == _DIFFERENT or state == _MISSING:
             write.append(rel)
-    remove = [rel for rel in _layout_files(out) if rel not in plan.files and _is_ours(out / rel) and (owner is None or owner(rel) is True)]
-    return Changes(tuple(write), tuple(remove), tuple(sorted(foreign)), tuple(sorted(plan.files)), plan.files)
+        if state in (_SAME, _DIFFERENT) and rel.count("/") == 1:
+            ours.add(rel)
+    remove = []
+    for rel in scan.layout_files():
+        if rel not in plan.files and _is_ours(out / rel):
+            ours.add(rel)
+            if owner is None or owner(rel) is True:
+                remove.append(rel)
+    return Changes(tuple(write), tuple(remove), tuple(sorted(foreign)), tuple(sorted(plan.files)), plan.files, frozenset(ours))
+
+
+_SAME, _DIFFERENT, _MISSING, _FOREIGN, _FOREIGN_DIRECTORY = "same", "different", "missing", "foreign", "foreign-directory"
+
+
+class _Scan:
+    """OUT as one pass sees it: each directory listed at most once with os.scandir."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.listings: dict = {}
+        self.out_blocked = _not_a_directory(out)
+        self.out_missing = not self.out_blocked and not out.exists()
+
+    def listing(self, rel_dir: str) -> Optional[dict]:
+        """name → DirEntry of OUT/rel_dir ("" is OUT), or None when it cannot be listed."""
+        if rel_dir not in self.listings:
+            try:
+                with os.scandir(self.out / rel_dir if rel_dir else self.out) as entries:
+                    self.listings[rel_dir] = {e.name: e for e in entries}
+            except OSError:
+                self.listings[rel_dir] = None
+        return self.listings[rel_dir]
+
+    def blocked(self, rel: str) -> str:
+        """The first directory on the way to `rel` that is not one ("." is OUT itself)."""
+        if self.out_blocked:
+            return "."
+        parts = rel.split("/")[:-1]
+        for i in range(len(parts)):
+            d = self.out.joinpath(*parts[: i + 1])
+            if _not_a_directory(d) or d.is_symlink():
+                return "/".join(parts[: i + 1])
+        return "."
+
+    def state(self, rel: str, text: str) -> str:
+        if self.out_blocked:
+            return _FOREIGN_DIRECTORY
+        if self.out_missing:
+            return _MISSING
+        parts = rel.split("/")
+        parent = ""
+        for name in parts[:-1]:
+            listing = self.listing(parent)
+            if listing is None:
+                return _state_by_path(self.out, rel, text)
+            entry = listing.get(name)
+            if entry is None:
+                return _MISSING  # nothing below it exists either
+            # Every directory on the way must be one: a user's file named like a namespace, or (below
+            # OUT) any symlink, is in the way.
+            if entry.is_symlink() or not entry.is_dir(follow_symlinks=False):
+                return _FOREIGN_DIRECTORY
+            parent = f"{parent}/{name}" if parent else name
+        listing = self.listing(parent)
+        if listing is None:
+            return _state_by_path(self.out, rel, text)
+        entry = listing.get(parts[-1])
+        if entry is None:
+            return _MISSING
+        if entry.is_symlink() or not entry.is_file(follow_symlinks=False):
+            return _FOREIGN  # omegen never writes symlinks, so a symlink here is someone else's
+        try:
+            with open(entry.path, "rb") as handle:
+                if handle.read() == text.encode("utf-8"):
+                    return _SAME  # its bytes are the new ones, header included
+        except OSError:
+            return _FOREIGN
+        return _DIFFERENT if _is_ours(self.out / rel) else _FOREIGN
+
+    def layout_files(self) -> list[str]:
+        # Only where the layout puts files (OUT/<namespace>/<isvc>.yaml): an omegen file elsewhere, such
+        # as another tree nested in OUT, is not a stale service file. Never through a symlink: what it
+        # points at is not OUT's to delete.
+        top = self.listing("") if not self.out_blocked else None
+        files = []
+        for name, entry in sorted((top or {}).items()):
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            for file, e in sorted((self.listing(name) or {}).items()):
+                if file.endswith(".yaml") and e.is_file(follow_symlinks=False):
+                    files.append(f"{name}/{file}")
+        return files
+
+
+def _state_by_path(out: Path, rel: str, text: str) -> str:
+    """`_Scan.state` for a directory that cannot be listed (searchable, not readable): path by path."""
+    path = out / rel
+    parts = Path(rel).parts[:-1]
+    if any(_not_a_directory(d) or d.is_symlink() for d in (out.joinpath(*parts[: i + 1]) for i in range(len(parts)))):
+        return _FOREIGN_DIRECTORY
+    if path.is_symlink() or (path.exists() and not _is_ours(path)):
+        return _FOREIGN
+    if not path.exists():
+        return _MISSING
+    return _SAME if path.read_bytes() == text.encode("utf-8") else _DIFFERENT
 
 
 def write_tree(out: Path, plan: Plan, changes: Changes) -> None:
