@@ -125,3 +125,13 @@ def test_a_build_imports_no_template_engine():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_rendered_values_share_their_strings_with_the_inputs():
+    # Memory: 10,000 services must fit in 400 MB, so a filled hole keeps the value's own strings
+    # (JSON's round trip made a copy of each), while its dicts and lists are the render's own.
+    labels = {"app": "svc-" + "x" * 40}
+    values = {**COMMON, "labels": labels, "load_balancer_ip": None}
+    (service,) = skeletons.render_template("service.yaml.j2", **values)
+    assert service["metadata"]["labels"] == labels and service["metadata"]["labels"] is not labels
+    assert service["metadata"]["labels"]["app"] is labels["app"]

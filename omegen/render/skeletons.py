@@ -68,6 +68,14 @@ class _UndefinedError(Exception):
     pass
 
 
+class _HoleFailure(Exception):
+    def __init__(self, index: int):
+        self.index = index
+
+
+_UNSET = object()
+
+
 class _Skeleton:
     __slots__ = ("name", "program", "holes", "variants")
 
@@ -75,7 +83,18 @@ class _Skeleton:
         self.name = name
         self.program = compiled["program"]
         self.holes = [(h["line"], h["expr"]) for h in compiled["holes"]]
-        self.variants = {key: [prepare(doc) for doc in docs] for key, docs in compiled["variants"].items()}
+        self.variants = {key: ([prepare(doc) for doc in docs], _holes_of(docs)) for key, docs in compiled["variants"].items()}
+
+
+def _holes_of(value: Any) -> frozenset:
+    """The holes a variant writes somewhere."""
+    if isinstance(value, dict):
+        if len(value) == 1 and HOLE in value:
+            return frozenset((value[HOLE],))
+        return frozenset().union(*(_holes_of(v) for v in value.values()))
+    if isinstance(value, list):
+        return frozenset().union(*(_holes_of(v) for v in value))
+    return frozenset()
 
 
 def prepare(value: Any) -> Any:
@@ -117,20 +136,26 @@ def skeleton(name: str) -> _Skeleton:
 def render_template(template: str, /, **values: Any) -> list[dict]:
     """The objects a template produces (a template may hold several documents), pruned."""
     s = skeleton(template)
-    variant, used, found = _choose(s, values)
+    chosen, used, found = _choose(s, values)
+    docs, placed = s.variants[chosen]
+    filled: list[Any] = [_UNSET] * len(s.holes)
+    for index, value in zip(used, found):
+        if index in placed:
+            filled[index] = value
+        else:  # evaluated but written nowhere (a comment): still a value JSON must take, as under jinja2
+            _as_json(s, index, value)
     try:
-        copied = json.loads(json.dumps(found, sort_keys=True, ensure_ascii=False))  # exactly JSON's view
-    except (TypeError, ValueError, RecursionError):
-        for index, value in zip(used, found):
-            try:
-                json.dumps(value, sort_keys=True, ensure_ascii=False)
-            except (TypeError, ValueError, RecursionError) as exc:
-                raise TemplateFailure(template, s.holes[index][0], problem_of(exc)) from exc
-        raise
-    filled: list[Any] = [None] * len(s.holes)
-    for index, value in zip(used, copied):
-        filled[index] = value
-    return [fill_and_prune(doc, filled) for doc in s.variants[variant]]
+        return [_fill_and_prune(doc, filled, "") for doc in docs]
+    except _HoleFailure as failure:
+        _as_json(s, failure.index, filled[failure.index])  # JSON's own error, at the hole's line
+        raise TemplateFailure(template, s.holes[failure.index][0], problem_of(failure.__cause__)) from failure.__cause__
+
+
+def _as_json(s: _Skeleton, index: int, value: Any) -> Any:
+    try:
+        return json.loads(json.dumps(value, sort_keys=True, ensure_ascii=False))
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise TemplateFailure(s.name, s.holes[index][0], problem_of(exc)) from exc
 
 
 def variant(template: str, /, **values: Any) -> str:
@@ -229,18 +254,57 @@ def _type_repr(obj: Any) -> str:
 
 
 def fill_and_prune(node: Any, values: list) -> Any:
-    return prune(_fill(node, values))
+    """A skeleton with its holes filled (each value as JSON gives it), pruned."""
+    try:
+        return _fill_and_prune(node, values, "")
+    except _HoleFailure as failure:
+        raise failure.__cause__ from None
 
 
-def _fill(node: Any, values: list) -> Any:
+def _fill_and_prune(node: Any, values: list, key: str) -> Any:
     kind = type(node)
     if kind is _Hole:
-        return values[node.index]
+        try:
+            return _json_pruned(values[node.index], key)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise _HoleFailure(node.index) from exc
     if kind is dict:
-        return {k: _fill(v, values) for k, v in node.items()}
+        out = {}
+        for k, v in node.items():
+            v = _fill_and_prune(v, values, k)
+            if v is None or (type(v) is list and not v) or (type(v) is dict and not v and k not in MEANINGFUL_EMPTY):
+                continue
+            out[k] = v
+        return out
     if kind is list:
-        return [_fill(v, values) for v in node]
+        return [_fill_and_prune(v, values, key) for v in node if v is not None]
     return node
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _json_pruned(value: Any, key: str) -> Any:
+    """prune(json.loads(json.dumps(value, sort_keys=True))) in one pass, keeping the value's own
+    strings: the rendered objects share them with the sources instead of each holding copies
+    (a third of a large build's memory). Anything but plain str-keyed dicts, lists, tuples and
+    scalars takes the JSON round trip itself, so its result (or its error) is exactly JSON's."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        if not all(type(k) is str for k in value):
+            return prune(json.loads(json.dumps(value, sort_keys=True, ensure_ascii=False)), key)
+        out = {}
+        for k in sorted(value):
+            v = _json_pruned(value[k], k)
+            if v is None or (type(v) is list and not v) or (type(v) is dict and not v and k not in MEANINGFUL_EMPTY):
+                continue
+            out[k] = v
+        return out
+    if kind is list or kind is tuple:
+        return [_json_pruned(v, key) for v in value if v is not None]
+    return prune(json.loads(json.dumps(value, sort_keys=True, ensure_ascii=False)), key)
 
 
 def prune(value: Any, key: str = "") -> Any:
