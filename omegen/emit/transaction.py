@@ -140,11 +140,12 @@ def write_tree(out: Path, files: dict, write: tuple, remove: tuple) -> None:
                 ready.add(target.parent)
             staged.append((_stage(target, files[rel].encode("utf-8"), sync=False), target))
             _test_pause("stage", len(staged))
-        _sync_files(out, [tmp for tmp, _ in staged])  # every staged byte on disk before the journal
+        whole = _sync_files(out, [tmp for tmp, _ in staged])  # every staged byte on disk before the journal
         staged.sort(key=lambda pair: pair[1] == out / "kustomization.yaml")  # the pointer moves last
         journal = {"rename": [[tmp.relative_to(out).as_posix(), t.relative_to(out).as_posix()] for tmp, t in staged], "remove": list(remove)}
-        for directory in {t.parent for _, t in staged}:
-            _fsync_directory(directory)
+        if not whole:  # a syncfs wrote the directories' new entries too
+            for directory in {t.parent for _, t in staged}:
+                _fsync_directory(directory)
         with _signals_held():
             _write_journal(out, journal)
             _apply(out, staged, [out / rel for rel in remove], undo=True)
@@ -218,20 +219,21 @@ def make_dirs(directory: Path) -> list[Path]:
     return list(reversed(missing))
 
 
-def _sync_files(out: Path, paths: list[Path]) -> None:
+def _sync_files(out: Path, paths: list[Path]) -> bool:
     """Make the staged files durable. One syncfs(2) of OUT's file system when every file is on it
     (Linux): a thousand fsyncs cost seconds on a busy disk, one syncfs a fraction of one. Else, or
-    where syncfs is missing, one fsync per file."""
+    where syncfs is missing, one fsync per file. True when one syncfs did it (directories included)."""
     if not paths:
-        return
+        return False
     if _syncfs(out, paths):
-        return
+        return True
     for path in paths:
         fd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
+    return False
 
 
 def _syncfs(out: Path, paths: list[Path]) -> bool:
