@@ -38,6 +38,7 @@ from omegen.render import models as render_models
 from omegen.render import service as render
 from omegen.render import syncwaves
 from omegen.resolve import runtime_checks, select
+from omegen import stagetimes
 from omegen.validate import kubeconform
 from omegen.validate import objects as validate
 
@@ -95,6 +96,14 @@ def run(options: Options) -> Build:
 
 
 def _run(options: Options, root: Path) -> Build:
+    stagetimes.start()  # OMEGEN_STAGE_TIMES (bench/bench.py); otherwise nothing is measured
+    try:
+        return _run_stages(options, root)
+    finally:
+        stagetimes.save()
+
+
+def _run_stages(options: Options, root: Path) -> Build:
     key = cache_key.build_key(options, root) if options.cache is not None else None
     entry = cache_store.read(options.cache, key) if key is not None else None
     if entry is not None:  # every input as before: what the earlier build made, then the output afresh
@@ -121,6 +130,7 @@ def _compile(options: Options, root: Path) -> tuple[Build, list[Diagnostic], Opt
         cluster_version=options.cluster_version,
         slice=options.slice,
     )
+    stagetimes.lap("load")
     if membership is not None:
         diagnostics.extend(_slice_problems(membership, sources))
     elif options.write and not options.allow_empty and not has_errors(diagnostics):
@@ -132,11 +142,13 @@ def _compile(options: Options, root: Path) -> tuple[Build, list[Diagnostic], Opt
         resolution = select.resolve(sources.services[key], sources)
         resolutions.append(resolution)
         diagnostics.extend(resolution.diagnostics)
+        stagetimes.lap("resolve")
         if resolution.runtime is None or has_errors(resolution.diagnostics):
             continue
         rendered, problems = render.render_service(
             resolution, webhooks=sources.config.webhooks, webhook_config=sources.config.webhook_config
         )
+        stagetimes.lap("render")
         diagnostics.extend(problems)
         if not has_errors(problems):
             objects.extend(rendered)
@@ -150,10 +162,12 @@ def _compile(options: Options, root: Path) -> tuple[Build, list[Diagnostic], Opt
     objects = emit.order(_with_models(objects, used_models, False if membership is not None else sources.config.emit_models))
     if sources.config.sync_waves:
         objects = syncwaves.annotate(objects)
+    stagetimes.lap("overlay+order")
     if objects:
         diagnostics.extend(validate.validate_objects(objects, sources.config.kubernetes_version))
         if options.kubeconform is not None:
             diagnostics.extend(kubeconform.check_objects(objects, options.kubeconform, sources.config.kubernetes_version))
+    stagetimes.lap("validate")
     build = Build(options, sources, tuple(resolutions), tuple(objects))
     return build, _finish(diagnostics, _strict(options, sources), sources.config.silence), membership
 
@@ -167,6 +181,7 @@ def _output(options: Options, build: Build, diagnostics: list, membership, strea
         return replace(build, diagnostics=tuple(diagnostics))
     if options.out is None:
         stream = emit.stream(objects) if stream is None else stream
+        stagetimes.lap("emit")
         _store(options, key, build, diagnostics, membership, stream=stream)
         return replace(build, stream=stream, diagnostics=tuple(diagnostics))
     if texts is None:
@@ -174,6 +189,7 @@ def _output(options: Options, build: Build, diagnostics: list, membership, strea
         _store(options, key, build, diagnostics, membership, texts=texts)
     owner = emit.slice_owner(membership.owns_service_file) if membership is not None else None
     changes, problems = emit.update_tree(options.out, objects, check=options.check, prune=options.prune, owner=owner, texts=texts)
+    stagetimes.lap("emit")
     return replace(build, files=changes.planned, changes=changes, diagnostics=tuple(sort_diagnostics(diagnostics + problems)))
 
 

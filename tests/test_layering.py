@@ -4,7 +4,7 @@ those inside functions alike):
 - the stages run load < resolve < render < overlay < validate < emit, then impact (`omegen diff`'s
   comparison of two finished builds), and a stage imports only earlier stages, itself and the shared
   modules;
-- the shared modules (api, sourcepositions, errors, codes, yamlio, yamlsyntax, yamlemit, merge, resources, safeget, kube/, the package's
+- the shared modules (api, sourcepositions, errors, codes, yamlio, yamlsyntax, yamlemit, merge, resources, safeget, stagetimes, kube/, the package's
   own __init__) may be imported by every module and import no stage, no pipeline, no front end;
 - pipeline may import the stages, never a front end; the front ends (commands/, __main__) anything;
 - only omegen/commands/ imports click; only omegen/yamlio.py imports yaml.
@@ -22,7 +22,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "omegen"
 STAGES = ("load", "resolve", "render", "overlay", "validate", "emit", "impact")
-SHARED = frozenset({"api", "sourcepositions", "errors", "codes", "yamlio", "yamlsyntax", "yamlemit", "merge", "resources", "safeget", "kube", "__init__"})
+SHARED = frozenset({"api", "sourcepositions", "errors", "codes", "yamlio", "yamlsyntax", "yamlemit", "merge", "resources", "safeget", "stagetimes", "kube", "__init__"})
 PIPELINE = frozenset({"pipeline", "cache"})  # the build cache is the pipeline's (it keys and stores whole builds)
 FRONT_ENDS = frozenset({"commands", "__main__"})
 ONLY_IMPORTED_BY = {"click": "commands/", "yaml": "yamlio.py"}  # third-party package → where it may be imported
