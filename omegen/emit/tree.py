@@ -104,14 +104,7 @@ def _is_ours(path: Path) -> bool:
 
 
 def _layout_files(out: Path) -> list[str]:
-    # Only where the layout puts files (OUT/<namespace>/<isvc>.yaml): an omegen file elsewhere, such
-    # as another tree nested in OUT, is not a stale service file. Never through a symlink: what it
-    # points at is not OUT's to delete.
-    if not out.is_dir():
-        return []
-    directories = [d for d in out.iterdir() if d.is_dir() and not d.is_symlink()]
-    files = [f for d in directories for f in d.glob("*.yaml") if f.is_file() and not f.is_symlink()]
-    return sorted(f.relative_to(out).as_posix() for f in files)
+    return _Scan(out).layout_files()
 
 
 @dataclass(frozen=True)
@@ -272,17 +265,14 @@ def _mass_removal(out: Path, changes: Changes, owner: Optional[Owner] = None) ->
 
 
 def diff_tree(out: Path, plan: Plan, owner: Optional[Owner] = None) -> Changes:
-    """What writing `plan` changes in OUT. OUT is read once: each directory listed once (names and
-    types, no stat per file), each existing planned file read once and compared with its new bytes;
-    only a file that differs is opened again, to see whether it is omegen's."""
+    """What writing `plan` changes in OUT, reading OUT once: each directory listed once (no stat per
+    file), each planned file read once and compared; only one that differs is opened again (header)."""
     write, foreign, ours = [], set(), set()
     scan = _Scan(out)
     for rel, text in sorted(plan.files.items()):
         state = scan.state(rel, text)
-        if state == _FOREIGN_DIRECTORY:
-            foreign.add(scan.blocked(rel))
-        elif state == _FOREIGN:
-            foreign.add(rel)
+        if state in (_FOREIGN_DIRECTORY, _FOREIGN):
+            foreign.add(scan.blocked(rel) if state == _FOREIGN_DIRECTORY else rel)
         elif state == _DIFFERENT or state == _MISSING:
             write.append(rel)
         if state in (_SAME, _DIFFERENT) and rel.count("/") == 1:
