@@ -18,6 +18,7 @@ Choices the design leaves open, made here (tests pin each one):
 from __future__ import annotations
 
 import itertools
+import sys
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -348,10 +349,11 @@ def _resolve_auto(service: InferenceService, sources: Sources, model: Model) -> 
     candidates, failures = _auto_candidates(service, sources, model)
     ranking = _rank(candidates)
     verdicts = [
-        Verdict(c.runtime, True, i, _eligible_reasons(c, model, service.protocol_version))
+        Verdict(c.runtime, True, i, tuple(map(sys.intern, _eligible_reasons(c, model, service.protocol_version))))
         for i, c in enumerate(ranking.ranked, start=1)
     ]
-    verdicts += [Verdict(rt, False, None, (f.reason,)) for rt, f in failures]
+    # Interned: every service of a model repeats the same few reasons (memory at 10,000 services).
+    verdicts += [Verdict(rt, False, None, (sys.intern(f.reason),)) for rt, f in failures]
     where = service.where("spec.model.name")
     diagnostics: list[Diagnostic] = []
     if not ranking.ranked:
