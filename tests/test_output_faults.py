@@ -35,6 +35,13 @@ def _no_process_left():
             process.wait()
 
 
+def _default_sigint() -> None:
+    # A shell's background job (`cmd &`) ignores SIGINT, its children inherit that, and Python then
+    # installs no KeyboardInterrupt handler: the SIGINT cases would hang. Give the build the
+    # disposition a terminal gives it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def omegen(*args, env=None, **kwargs):
     process = subprocess.Popen(
         [sys.executable, "-m", "omegen", *map(str, args)],
@@ -43,6 +50,7 @@ def omegen(*args, env=None, **kwargs):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
         **kwargs,
     )
     _STARTED.append(process)
