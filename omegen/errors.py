@@ -128,6 +128,12 @@ class Diagnostic:
 _CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
 
 
+def first_few(items, count: int = 3) -> str:
+    """`a, b, c and 4 more`: the first `count` of a list a message names, and how many it leaves out."""
+    items = list(items)
+    return ", ".join(items[:count]) + (f" and {len(items) - count} more" if len(items) > count else "")
+
+
 def escape_controls(text: str) -> str:
     # Lossless, for printing a diagnostic: validate/wording._join_lines instead joins a library's
     # multi-line message into one sentence of the message itself (JSON output keeps its words).

@@ -17,12 +17,15 @@ _src = click.argument("src", required=False, type=click.Path(exists=True, file_o
 _format = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format (stdout).")
 
 
+def _listing_options(command):
+    """The options `runtimes` and `models` share, in their --help order."""
+    for option in reversed((_src, _format, shared.wide_option, shared.strict_option, shared.builtin_option)):
+        command = option(command)
+    return command
+
+
 @click.command()
-@_src
-@_format
-@shared.wide_option
-@shared.strict_option
-@shared.builtin_option
+@_listing_options
 def runtimes(src: Optional[Path], fmt: str, wide: bool, strict, no_builtin) -> None:
     """List every runtime (built-in, plus SRC's when given) as a table."""
     from omegen.commands import catalog
@@ -31,11 +34,7 @@ def runtimes(src: Optional[Path], fmt: str, wide: bool, strict, no_builtin) -> N
 
 
 @click.command()
-@_src
-@_format
-@shared.wide_option
-@shared.strict_option
-@shared.builtin_option
+@_listing_options
 def models(src: Optional[Path], fmt: str, wide: bool, strict, no_builtin) -> None:
     """List every model (built-in, plus SRC's when given) as a table."""
     from omegen.commands import catalog

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from omegen.api import GENERATED_HEADER
-from omegen.errors import Diagnostic, error, warning
+from omegen.errors import Diagnostic, first_few, error, warning
 
 JOURNAL = ".omegen-journal.json"
 LOCKED = "output-locked"
@@ -98,7 +98,7 @@ def recover(out: Path) -> list[Diagnostic]:
     for rel in temporary:
         (out / rel).unlink(missing_ok=True)
     if temporary:
-        shown = ", ".join(temporary[:3]) + (f" and {len(temporary) - 3} more" if len(temporary) > 3 else "")
+        shown = first_few(temporary)
         notes.append(warning("output-recovered", f"removed {len(temporary)} temporary file(s) an interrupted build left in {out}: {shown}", str(out)))
     return notes
 

@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Optional
 from omegen import yamlio
 from omegen.api import GENERATED_HEADER, Rendered
 from omegen.emit import transaction
-from omegen.errors import Diagnostic, error, has_errors, warning
+from omegen.errors import Diagnostic, first_few, error, has_errors, warning
 from omegen.render.models import NO_SERVICE
 
 # Where cluster-scoped objects (ClusterBaseModels) go: not a valid namespace name.
@@ -235,7 +235,7 @@ def _not_owned(out: Path, owner: Owner, plan: Plan) -> tuple[list[str], list[str
 def _unknown_owner(out: Path, unknown: list[str]) -> list[Diagnostic]:
     if not unknown:
         return []
-    shown = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
+    shown = first_few(unknown)
     return [
         warning(
             "slice-stale-file",
@@ -253,7 +253,7 @@ def _mass_removal(out: Path, changes: Changes, owner: Optional[Owner] = None) ->
     if not removed or len(removed) <= PRUNE_THRESHOLD * len(present):
         return []
     services = [rel.removesuffix(".yaml") for rel in removed]
-    shown = ", ".join(services[:3]) + (f" and {len(services) - 3} more" if len(services) > 3 else "")
+    shown = first_few(services)
     return [
         error(
             "prune-needed",

@@ -18,7 +18,7 @@ from typing import Iterable, Optional
 
 from omegen import yamlio
 from omegen.api import API_VERSION, GENERATED_HEADER, KINDS, Origin
-from omegen.errors import Diagnostic, ObjectRef, error, info, warning
+from omegen.errors import Diagnostic, ObjectRef, first_few, error, info, warning
 from omegen.kube.schemafindings import expect
 from omegen.load.unrendered import UNRENDERED_KIND, UNRENDERED_KINDS
 
@@ -155,7 +155,7 @@ def _output_inside(out: Path, root: Path) -> list[Diagnostic]:
                 sources.append(path.relative_to(root).as_posix())
     if not sources:
         return [info("output-in-sources", "the output directory is inside the source tree; it is not read as sources", label)]
-    shown = ", ".join(sorted(sources)[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
+    shown = first_few(sorted(sources))
     return [
         error(
             "output-in-sources",

@@ -21,7 +21,7 @@ from omegen.render.queues import queue_labels
 from omegen.render import templatevars
 from omegen.api import WEBHOOKS_EMULATE, FieldOrigin, InferenceService, Model, Runtime
 from omegen.render import agentinit, finetuned, webhooks
-from omegen.errors import Diagnostic, Severity, at, error, info, warning
+from omegen.errors import Diagnostic, first_few, Severity, at, error, info, warning
 from omegen.kube.names import label_value_problem
 from omegen.merge import strategic_merge
 from omegen.render.provenance import Locator, pod_locator
@@ -210,7 +210,7 @@ def _warn_replaced_lists(ctx: RenderContext, component: str, base: Optional[dict
             dropped = [text for flag, text in _flags(old) if flag not in kept]
             if not dropped:
                 continue
-            shown = ", ".join(dropped[:4]) + (f" and {len(dropped) - 4} more" if len(dropped) > 4 else "")
+            shown = first_few(dropped, 4)
             ctx.warning(
                 "runner-args-replaced",
                 f"{component}.{path} replaces the runtime's {field_name}, dropping {shown}; "

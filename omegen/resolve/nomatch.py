@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import replace
 
 from omegen.api import CLUSTER_SERVING_RUNTIME, SERVING_RUNTIME, FieldOrigin, InferenceService, Model, Runtime, Sources
-from omegen.errors import Diagnostic, at, error
+from omegen.errors import Diagnostic, first_few, at, error
 from omegen.resolve.accelerators import required_names
 from omegen.resolve.sourcetext import model_label
 from omegen.resolve.support import Failure, all_failures
@@ -46,7 +46,7 @@ def no_runtime(
     if missing:
         notes.append(f"the model lacks {', '.join(missing)}")
     if rejected:
-        shown = ", ".join(rejected[:3]) + (f" and {len(rejected) - 3} more" if len(rejected) > 3 else "")
+        shown = first_few(rejected)
         notes.append(f"{len(rejected)} runtime{'s' if len(rejected) != 1 else ''} could not be loaded ({shown}; errors reported there)")
     if failures:
         notes.append(f"omegen explain {service.name} -n {service.namespace} lists every runtime")
